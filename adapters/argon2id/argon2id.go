@@ -1,0 +1,102 @@
+// Package argon2id hashes passwords with argon2id into PHC strings
+// ($argon2id$v=19$m=19456,t=2,p=1$salt$hash), the OWASP-recommended minimum.
+package argon2id
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are the cost parameters of new hashes.
+type Params struct {
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+// Default is m=19 MiB, t=2, p=1.
+var Default = Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
+
+const (
+	saltLen = 16
+	keyLen  = 32
+)
+
+// Hasher implements ports.PasswordHasher. Its concurrency is bounded: each
+// hash holds MemoryKiB and a core for tens of milliseconds, and unbounded
+// parallel logins would starve every cheap request of CPU.
+type Hasher struct {
+	p   Params
+	sem chan struct{}
+}
+
+// New returns a Hasher with params, running at most concurrency hashes at once.
+func New(p Params, concurrency int) *Hasher {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	return &Hasher{p: p, sem: make(chan struct{}, concurrency)}
+}
+
+// Hash returns the PHC string of password under a fresh random salt.
+func (h *Hasher) Hash(password string) (string, error) {
+	salt := make([]byte, saltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", fmt.Errorf("argon2id: salt: %w", err)
+	}
+	key := h.derive(password, salt, h.p, keyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version,
+		h.p.MemoryKiB, h.p.Time, h.p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// ErrMalformed means a stored hash is not an argon2id PHC string.
+var ErrMalformed = errors.New("argon2id: malformed hash")
+
+// Verify compares password to hash in constant time and reports whether the
+// hash should be replaced because its parameters are not the current ones.
+func (h *Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
+	p, salt, key, err := decode(hash)
+	if err != nil {
+		return false, false, err
+	}
+	got := h.derive(password, salt, p, uint32(len(key)))
+	if subtle.ConstantTimeCompare(got, key) != 1 {
+		return false, false, nil
+	}
+	return true, p != h.p || len(salt) != saltLen || len(key) != keyLen, nil
+}
+
+func (h *Hasher) derive(password string, salt []byte, p Params, n uint32) []byte {
+	h.sem <- struct{}{}
+	defer func() { <-h.sem }()
+	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, n)
+}
+
+func decode(hash string) (Params, []byte, []byte, error) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	var v int
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &v); err != nil || v != argon2.Version {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	var p Params
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil ||
+		p.MemoryKiB == 0 || p.Time == 0 || p.Threads == 0 {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(salt) == 0 || len(key) < 16 {
+		return Params{}, nil, nil, ErrMalformed
+	}
+	return p, salt, key, nil
+}

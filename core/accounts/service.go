@@ -1,0 +1,49 @@
+package accounts
+
+import (
+	"fmt"
+
+	"authd/ports"
+)
+
+// Deps are the ports the service uses.
+type Deps struct {
+	Users    ports.UserStore
+	Tx       ports.TxRunner
+	Hasher   ports.PasswordHasher
+	Jobs     ports.Enqueuer
+	Sessions ports.SessionStarter
+	Clock    ports.Clock
+	Random   ports.Random
+}
+
+// Service is the accounts capability.
+type Service struct {
+	d Deps
+	// dummyHash is verified against when an address is unknown, so that the
+	// answer takes as long as for a wrong password.
+	dummyHash string
+}
+
+// New returns a Service; it panics on missing dependencies.
+func New(d Deps) *Service {
+	if d.Users == nil || d.Tx == nil || d.Hasher == nil || d.Jobs == nil || d.Sessions == nil ||
+		d.Clock == nil || d.Random == nil {
+		panic("accounts: nil dependency")
+	}
+	dummy, err := d.Hasher.Hash("authd timing equaliser")
+	if err != nil {
+		panic(fmt.Sprintf("accounts: dummy hash: %v", err))
+	}
+	return &Service{d: d, dummyHash: dummy}
+}
+
+// verifyOrBurn verifies password against hash, or against the dummy hash when
+// there is none, so that both paths cost one verification.
+func (s *Service) verifyOrBurn(password, hash string) (ok, rehash bool, err error) {
+	if hash == "" {
+		_, _, err := s.d.Hasher.Verify(password, s.dummyHash)
+		return false, false, err
+	}
+	return s.d.Hasher.Verify(password, hash)
+}

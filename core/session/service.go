@@ -1,0 +1,133 @@
+package session
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authd/core/auth"
+	"authd/ports"
+)
+
+// Deps are the ports the service uses.
+type Deps struct {
+	Sessions ports.SessionStore
+	UA       ports.UAParser
+	Clock    ports.Clock
+	Random   ports.Random
+}
+
+// Config bounds session lifetimes.
+type Config struct {
+	Lifetime      time.Duration // absolute, from login
+	IdleTimeout   time.Duration // since last activity
+	TouchInterval time.Duration // how stale last_active_at may get before a write
+}
+
+// Service manages device sessions.
+type Service struct {
+	d   Deps
+	cfg Config
+}
+
+// New returns a Service; it panics on missing dependencies so bad wiring
+// fails at start.
+func New(d Deps, cfg Config) *Service {
+	if d.Sessions == nil || d.UA == nil || d.Clock == nil || d.Random == nil {
+		panic("session: nil dependency")
+	}
+	if cfg.Lifetime <= 0 || cfg.IdleTimeout <= 0 {
+		panic("session: lifetime and idle timeout must be positive")
+	}
+	if cfg.TouchInterval <= 0 {
+		cfg.TouchInterval = time.Minute
+	}
+	return &Service{d: d, cfg: cfg}
+}
+
+const tokenBytes = 32
+
+// tokenLen is the length of a base64url token of tokenBytes.
+var tokenLen = base64.RawURLEncoding.EncodedLen(tokenBytes)
+
+// HashToken is the stored form of a session token.
+func HashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func (s *Service) newToken() (string, error) {
+	b := make([]byte, tokenBytes)
+	if _, err := s.d.Random.Read(b); err != nil {
+		return "", fmt.Errorf("session: random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Start creates a session for a user who just authenticated with method.
+func (s *Service) Start(ctx context.Context, userID uuid.UUID, method string, c auth.Client) (auth.IssuedSession, error) {
+	token, err := s.newToken()
+	if err != nil {
+		return auth.IssuedSession{}, err
+	}
+	id, err := uuid.NewRandomFromReader(s.d.Random)
+	if err != nil {
+		return auth.IssuedSession{}, fmt.Errorf("session: id: %w", err)
+	}
+	now := s.d.Clock.Now().UTC().Truncate(time.Microsecond)
+	sess := auth.Session{
+		ID: id, UserID: userID, TokenHash: HashToken(token),
+		IP: c.IP, UserAgent: c.UserAgent, Device: s.d.UA.Parse(c.UserAgent),
+		AuthMethod: method, AMR: []string{method},
+		CreatedAt: now, LastActiveAt: now, ExpiresAt: now.Add(s.cfg.Lifetime), ReauthenticatedAt: now,
+	}
+	if err := s.d.Sessions.CreateSession(ctx, sess); err != nil {
+		return auth.IssuedSession{}, fmt.Errorf("session: start: %w", err)
+	}
+	return auth.IssuedSession{Session: sess, Token: token}, nil
+}
+
+// Authenticate returns the live session a token names and its user, or
+// auth.ErrUnauthenticated. It runs on every authenticated request: one lookup,
+// and a write only when last_active_at is older than the touch interval.
+func (s *Service) Authenticate(ctx context.Context, token string) (auth.Session, auth.User, error) {
+	if len(token) != tokenLen {
+		return auth.Session{}, auth.User{}, auth.ErrUnauthenticated
+	}
+	sess, user, err := s.d.Sessions.FindSessionByTokenHash(ctx, HashToken(token))
+	if errors.Is(err, auth.ErrNotFound) {
+		return auth.Session{}, auth.User{}, auth.ErrUnauthenticated
+	}
+	if err != nil {
+		return auth.Session{}, auth.User{}, fmt.Errorf("session: authenticate: %w", err)
+	}
+	now := s.d.Clock.Now()
+	if !now.Before(sess.ExpiresAt) || now.Sub(sess.LastActiveAt) >= s.cfg.IdleTimeout {
+		return auth.Session{}, auth.User{}, auth.ErrUnauthenticated
+	}
+	if now.Sub(sess.LastActiveAt) >= s.cfg.TouchInterval {
+		err := s.d.Sessions.TouchSession(ctx, sess.ID, now.UTC().Truncate(time.Microsecond))
+		if errors.Is(err, auth.ErrNotFound) { // revoked meanwhile
+			return auth.Session{}, auth.User{}, auth.ErrUnauthenticated
+		}
+		if err != nil {
+			return auth.Session{}, auth.User{}, fmt.Errorf("session: touch: %w", err)
+		}
+		sess.LastActiveAt = now
+	}
+	return sess, user, nil
+}
+
+// Logout revokes the session itself.
+func (s *Service) Logout(ctx context.Context, sess auth.Session) error {
+	err := s.d.Sessions.RevokeSession(ctx, sess.UserID, sess.ID, s.d.Clock.Now())
+	if err != nil && !errors.Is(err, auth.ErrNotFound) {
+		return fmt.Errorf("session: logout: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package portstest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"authd/core/auth"
+)
+
+func testSessions(t *testing.T, newStores func(t *testing.T) Stores) {
+	ctx := context.Background()
+	setup := func(t *testing.T) (Stores, auth.User) {
+		s := newStores(t)
+		u := newUser("sessions-" + uuid.NewString()[:8] + "@example.com")
+		must(t, s.Users.CreateUser(ctx, u))
+		return s, u
+	}
+	t.Run("FoundByTokenHashWithItsUser", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		want := newSession(u.ID, "a", base)
+		must(t, s.Sessions.CreateSession(ctx, want))
+		got, gotUser, err := s.Sessions.FindSessionByTokenHash(ctx, want.TokenHash)
+		must(t, err)
+		if gotUser.ID != u.ID || gotUser.Email != u.Email {
+			t.Fatalf("user = %+v, want %+v", gotUser, u)
+		}
+		if got.ID != want.ID || got.IP != want.IP || got.Device != want.Device || got.UserAgent != want.UserAgent ||
+			got.AuthMethod != want.AuthMethod || len(got.AMR) != 1 || got.AMR[0] != auth.MethodPassword ||
+			!got.ExpiresAt.Equal(want.ExpiresAt) || !got.ReauthenticatedAt.Equal(base) || got.RevokedAt != nil {
+			t.Fatalf("session = %+v, want %+v", got, want)
+		}
+		_, _, err = s.Sessions.FindSessionByTokenHash(ctx, []byte("unknown-token-hash-of-32-bytes!!"))
+		wantErr(t, err, auth.ErrNotFound)
+	})
+	t.Run("RevokedIsNotFoundAndNotListed", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		a, b := newSession(u.ID, "a", base), newSession(u.ID, "b", base)
+		must(t, s.Sessions.CreateSession(ctx, a))
+		must(t, s.Sessions.CreateSession(ctx, b))
+		must(t, s.Sessions.RevokeSession(ctx, u.ID, a.ID, base.Add(time.Minute)))
+		_, _, err := s.Sessions.FindSessionByTokenHash(ctx, a.TokenHash)
+		wantErr(t, err, auth.ErrNotFound)
+		wantErr(t, s.Sessions.RevokeSession(ctx, u.ID, a.ID, base), auth.ErrNotFound)
+		wantErr(t, s.Sessions.TouchSession(ctx, a.ID, base), auth.ErrNotFound)
+		list, err := s.Sessions.ListSessionsByUser(ctx, u.ID, base)
+		must(t, err)
+		if len(list) != 1 || list[0].ID != b.ID {
+			t.Fatalf("list = %v, want only %v", ids(list), b.ID)
+		}
+	})
+	t.Run("AnotherUsersSessionCannotBeRevoked", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		other := newUser("other-" + uuid.NewString()[:8] + "@example.com")
+		must(t, s.Users.CreateUser(ctx, other))
+		a := newSession(u.ID, "a", base)
+		must(t, s.Sessions.CreateSession(ctx, a))
+		wantErr(t, s.Sessions.RevokeSession(ctx, other.ID, a.ID, base), auth.ErrNotFound)
+		_, _, err := s.Sessions.FindSessionByTokenHash(ctx, a.TokenHash)
+		must(t, err)
+	})
+	t.Run("ListedByActivityWithoutExpired", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		old, recent, expired := newSession(u.ID, "old", base), newSession(u.ID, "new", base), newSession(u.ID, "exp", base)
+		expired.ExpiresAt = base.Add(time.Hour)
+		for _, x := range []auth.Session{old, recent, expired} {
+			must(t, s.Sessions.CreateSession(ctx, x))
+		}
+		must(t, s.Sessions.TouchSession(ctx, recent.ID, base.Add(2*time.Hour)))
+		list, err := s.Sessions.ListSessionsByUser(ctx, u.ID, base.Add(2*time.Hour))
+		must(t, err)
+		if len(list) != 2 || list[0].ID != recent.ID || list[1].ID != old.ID {
+			t.Fatalf("list = %v, want [%v %v]", ids(list), recent.ID, old.ID)
+		}
+		if !list[0].LastActiveAt.Equal(base.Add(2 * time.Hour)) {
+			t.Fatalf("touched last_active_at = %v", list[0].LastActiveAt)
+		}
+	})
+	t.Run("RevokeByUserSparesTheExceptionAndOtherUsers", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		other := newUser("bystander-" + uuid.NewString()[:8] + "@example.com")
+		must(t, s.Users.CreateUser(ctx, other))
+		keep, x, y, theirs := newSession(u.ID, "k", base), newSession(u.ID, "x", base), newSession(u.ID, "y", base), newSession(other.ID, "t", base)
+		for _, v := range []auth.Session{keep, x, y, theirs} {
+			must(t, s.Sessions.CreateSession(ctx, v))
+		}
+		n, err := s.Sessions.RevokeSessionsByUser(ctx, u.ID, keep.ID, base)
+		must(t, err)
+		if n != 2 {
+			t.Fatalf("revoked %d, want 2", n)
+		}
+		list, err := s.Sessions.ListSessionsByUser(ctx, u.ID, base)
+		must(t, err)
+		if len(list) != 1 || list[0].ID != keep.ID {
+			t.Fatalf("left %v, want only %v", ids(list), keep.ID)
+		}
+		n, err = s.Sessions.RevokeSessionsByUser(ctx, u.ID, uuid.Nil, base)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("revoked %d, want 1", n)
+		}
+		if _, _, err := s.Sessions.FindSessionByTokenHash(ctx, theirs.TokenHash); err != nil {
+			t.Fatalf("another user's session was touched: %v", err)
+		}
+	})
+}
+
+func ids(list []auth.Session) []uuid.UUID {
+	out := make([]uuid.UUID, len(list))
+	for i, s := range list {
+		out[i] = s.ID
+	}
+	return out
+}
