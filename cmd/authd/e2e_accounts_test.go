@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSignupLoginMeLogout(t *testing.T) {
+	t.Parallel()
+	in := startAuthd(t, nil)
+	laptop := in.browser("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+
+	signup := laptop.do("POST", "/v1/signup", map[string]any{"email": "Ada@Example.com", "password": "analytical engine 1843"}).
+		want(t, http.StatusCreated).json(t)
+	user := signup["user"].(map[string]any)
+	if user["email"] != "Ada@Example.com" || user["email_verified"] != false || user["has_password"] != true {
+		t.Fatalf("signup user = %v", user)
+	}
+	me := laptop.do("GET", "/v1/me", nil).want(t, http.StatusOK).json(t)
+	if me["id"] != user["id"] {
+		t.Fatalf("/v1/me = %v, want user %v", me, user["id"])
+	}
+	laptop.do("POST", "/v1/logout", nil).want(t, http.StatusNoContent)
+	laptop.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
+
+	// Login in another case; the cookie is back.
+	laptop.do("POST", "/v1/login", map[string]any{"email": "ada@example.COM", "password": "analytical engine 1843"}).
+		want(t, http.StatusOK)
+	laptop.do("GET", "/v1/me", nil).want(t, http.StatusOK)
+	laptop.do("POST", "/v1/login", map[string]any{"email": "ada@example.com", "password": "wrong password here"}).
+		want(t, http.StatusUnauthorized, "invalid_credentials")
+	laptop.do("POST", "/v1/login", map[string]any{"email": "nobody@example.com", "password": "analytical engine 1843"}).
+		want(t, http.StatusUnauthorized, "invalid_credentials")
+	laptop.do("POST", "/v1/signup", map[string]any{"email": "ADA@example.com", "password": "another long secret"}).
+		want(t, http.StatusConflict, "email_taken")
+}
+
+func TestBearerTokenForAPIClients(t *testing.T) {
+	t.Parallel()
+	in := startAuthd(t, nil)
+	cli := in.browser("curl/8.5.0")
+	resp := cli.do("POST", "/v1/signup", map[string]any{"email": "api@example.com", "password": "token please 12345", "return_token": true}).
+		want(t, http.StatusCreated)
+	if len(resp.Cookies()) != 0 {
+		t.Fatalf("return_token set a cookie: %v", resp.Cookies())
+	}
+	token := resp.json(t)["session"].(map[string]any)["session_token"].(string)
+	if len(token) != 43 {
+		t.Fatalf("session_token %q", token)
+	}
+	cli.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
+	cli.headers["Authorization"] = "Bearer " + token
+	cli.do("GET", "/v1/me", nil).want(t, http.StatusOK)
+	cli.do("POST", "/v1/logout", nil).want(t, http.StatusNoContent)
+	cli.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
+	cli.headers["Authorization"] = "Basic dXNlcjpwYXNz"
+	cli.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
+}
+
+func TestCrossOriginCookieWritesAreRefused(t *testing.T) {
+	t.Parallel()
+	in := startAuthd(t, nil)
+	b := in.browser("Mozilla/5.0")
+	b.do("POST", "/v1/signup", map[string]any{"email": "csrf@example.com", "password": "cross site forgery"}).want(t, http.StatusCreated)
+	b.headers["Sec-Fetch-Site"] = "cross-site"
+	b.headers["Origin"] = "https://evil.example"
+	b.do("POST", "/v1/logout", nil).want(t, http.StatusForbidden, "cross_origin_request")
+	b.do("GET", "/v1/me", nil).want(t, http.StatusOK) // safe methods pass, and the session survived
+	b.headers["Sec-Fetch-Site"] = "same-origin"
+	delete(b.headers, "Origin")
+	b.do("POST", "/v1/logout", nil).want(t, http.StatusNoContent)
+}
+
+func TestSignupEnqueuesVerificationJobInItsTransaction(t *testing.T) {
+	t.Parallel()
+	in := startAuthd(t, nil)
+	b := in.browser("Mozilla/5.0")
+	b.do("POST", "/v1/signup", map[string]any{"email": "job@example.com", "password": "river runs through it"}).want(t, http.StatusCreated)
+	// The in-process worker completes the job; its log line proves the wiring.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var state string
+		err := in.db.Pool.QueryRow(context.Background(),
+			`SELECT state FROM river_job WHERE kind = 'send_email' AND args->>'email' = 'verify_email'`).Scan(&state)
+		if err != nil {
+			t.Fatalf("no verification job: %v", err)
+		}
+		if state == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the verification job is %s after 15s:\n%s", state, in.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(in.logs.String(), `"msg":"send_email job worked","email":"verify_email"`) {
+		t.Fatalf("no log line from the worker:\n%s", in.logs)
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	t.Parallel()
+	in := startAuthd(t, nil)
+	b := in.browser("probe")
+	b.do("GET", "/healthz", nil).want(t, http.StatusOK)
+	b.do("GET", "/readyz", nil).want(t, http.StatusOK)
+	b.do("GET", "/v1/nope", nil).want(t, http.StatusNotFound, "not_found")
+}
