@@ -44,8 +44,9 @@ type SessionStore interface {
 }
 
 // SessionStarter starts a device session for a user who just authenticated
-// with method. *session.Service satisfies it; capabilities that sign people in
-// (accounts, mfa, sso) consume it.
+// with the methods amr (the first is the session's auth_method).
+// *session.Service satisfies it; capabilities that sign people in (accounts,
+// mfa, sso) consume it.
 type SessionStarter interface {
-	Start(ctx context.Context, userID uuid.UUID, method string, c auth.Client) (auth.IssuedSession, error)
+	Start(ctx context.Context, userID uuid.UUID, c auth.Client, amr ...string) (auth.IssuedSession, error)
 }

@@ -31,7 +31,7 @@ type failingSessions struct{}
 
 var errSessionStore = errors.New("session store down")
 
-func (failingSessions) Start(context.Context, uuid.UUID, string, auth.Client) (auth.IssuedSession, error) {
+func (failingSessions) Start(context.Context, uuid.UUID, auth.Client, ...string) (auth.IssuedSession, error) {
 	return auth.IssuedSession{}, errSessionStore
 }
 

@@ -34,7 +34,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 			return auth.User{}, auth.IssuedSession{}, err
 		}
 	}
-	issued, err := s.d.Sessions.Start(ctx, u.ID, auth.MethodPassword, c)
+	issued, err := s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
 	if err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}

@@ -40,7 +40,7 @@ func (s *Service) Signup(ctx context.Context, email, password string, c auth.Cli
 		if _, err := s.d.Jobs.Enqueue(ctx, ports.SendEmailJob{UserID: u.ID, Email: ports.EmailVerify}, ports.JobOpts{}); err != nil {
 			return fmt.Errorf("accounts: enqueue verification: %w", err)
 		}
-		issued, err = s.d.Sessions.Start(ctx, u.ID, auth.MethodPassword, c)
+		issued, err = s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
 		return err
 	})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -69,8 +70,12 @@ func (s *Service) newToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// Start creates a session for a user who just authenticated with method.
-func (s *Service) Start(ctx context.Context, userID uuid.UUID, method string, c auth.Client) (auth.IssuedSession, error) {
+// Start creates a session for a user who just authenticated with the methods
+// amr; the first is recorded as the session's auth_method.
+func (s *Service) Start(ctx context.Context, userID uuid.UUID, c auth.Client, amr ...string) (auth.IssuedSession, error) {
+	if len(amr) == 0 {
+		return auth.IssuedSession{}, errors.New("session: start without an authentication method")
+	}
 	token, err := s.newToken()
 	if err != nil {
 		return auth.IssuedSession{}, err
@@ -83,7 +88,7 @@ func (s *Service) Start(ctx context.Context, userID uuid.UUID, method string, c 
 	sess := auth.Session{
 		ID: id, UserID: userID, TokenHash: HashToken(token),
 		IP: c.IP, UserAgent: c.UserAgent, Device: s.d.UA.Parse(c.UserAgent),
-		AuthMethod: method, AMR: []string{method},
+		AuthMethod: amr[0], AMR: slices.Clone(amr),
 		CreatedAt: now, LastActiveAt: now, ExpiresAt: now.Add(s.cfg.Lifetime), ReauthenticatedAt: now,
 	}
 	if err := s.d.Sessions.CreateSession(ctx, sess); err != nil {

@@ -37,8 +37,8 @@ func setup(t *testing.T) testBundle {
 
 func (b testBundle) start(t *testing.T) auth.IssuedSession {
 	t.Helper()
-	s, err := b.svc.Start(context.Background(), b.user.ID, auth.MethodPassword,
-		auth.Client{IP: netip.MustParseAddr("198.51.100.4"), UserAgent: "TestAgent/1.0"})
+	s, err := b.svc.Start(context.Background(), b.user.ID,
+		auth.Client{IP: netip.MustParseAddr("198.51.100.4"), UserAgent: "TestAgent/1.0"}, auth.MethodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
