@@ -20,9 +20,11 @@ import (
 	"authd/adapters/httpapi"
 	"authd/adapters/postgres"
 	"authd/adapters/riverqueue"
+	"authd/adapters/smtpmail"
 	"authd/adapters/uap"
 	"authd/core/accounts"
 	"authd/core/session"
+	"authd/ports"
 )
 
 // usageError is a bad command line: exit code 2.
@@ -121,8 +123,14 @@ type app struct {
 func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool) (*app, error) {
 	db := postgres.New(pool)
 	users, sessionStore := postgres.NewUserStore(db), postgres.NewSessionStore(db)
+	mailer, err := newMailer(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	// composers maps each email kind to the core service that writes it.
+	composers := map[ports.EmailKind]riverqueue.Composer{}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverqueue.NewEmailWorker(log))
+	river.AddWorker(workers, riverqueue.NewEmailWorker(composers, mailer, log))
 	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers})
 	if err != nil {
 		return nil, err
@@ -138,6 +146,24 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool) (*app, e
 	acc := accounts.New(accounts.Deps{Users: users, Tx: db, Hasher: hasher, Jobs: queue, Sessions: sessions,
 		Clock: systemClock{}, Random: rand.Reader})
 	return &app{accounts: acc, sessions: sessions, queue: queue}, nil
+}
+
+// newMailer sends through AUTHD_SMTP_URL, or to the log when it is unset so
+// a developer can follow links without a mail server.
+func newMailer(cfg config, log *slog.Logger) (ports.Mailer, error) {
+	r, err := smtpmail.NewRenderer("authd")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.SMTPURL == "" {
+		log.Warn("AUTHD_SMTP_URL is unset: emails are written to the log, not sent")
+		return smtpmail.NewLog(log, r), nil
+	}
+	m, err := smtpmail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, r)
+	if err != nil {
+		return nil, &configError{"AUTHD_SMTP_URL", err.Error()}
+	}
+	return m, nil
 }
 
 // serve listens first, so a taken or invalid port fails at start, then serves
