@@ -1,8 +1,9 @@
 // Package ports holds the small interfaces the core consumes.
 //
 // Driven adapters implement them: postgres and memory (stores, transactions),
-// riverqueue (the job enqueuer), smtpmail (the mailer), saml (the SAML service
-// provider), uap (the user-agent parser), argon2id (the password hasher).
+// riverqueue (the job enqueuer and canceller), smtpmail (the mailer), saml
+// (the SAML service provider), uap (the user-agent parser), argon2id (the
+// password hasher).
 // Driving adapters, httpapi and the River workers, call the concrete core
 // services instead and need no port.
 //

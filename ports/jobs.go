@@ -10,6 +10,12 @@ type SendEmailJob struct {
 	Email  EmailKind `json:"email"`
 	// SessionID names the session an email is about (new-device alerts).
 	SessionID uuid.UUID `json:"session_id,omitzero"`
+	// EmailChangeID names the address change an email_changed notice is
+	// about: the old address is read from that row, and a user who changes
+	// address twice in a row gets each old address told.
+	EmailChangeID uuid.UUID `json:"email_change_id,omitzero"`
+	// ProviderID names the SAML provider an sso_linked notice is about.
+	ProviderID uuid.UUID `json:"provider_id,omitzero"`
 }
 
 // Kind implements Job.

@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +20,14 @@ type UserStore interface {
 	FindUserByEmail(ctx context.Context, email string) (auth.User, error)
 	// UpdatePasswordHash returns auth.ErrNotFound when there is no such user.
 	UpdatePasswordHash(ctx context.Context, id uuid.UUID, hash string, at time.Time) error
+	// SetEmailVerified marks the user's address verified, provided it still is
+	// email (in any case); auth.ErrNotFound when there is no such user or the
+	// address is another, so a token sent to an old address proves nothing.
+	SetEmailVerified(ctx context.Context, id uuid.UUID, email string, at time.Time) error
+	// UpdateEmail gives the user the address email, verified or not;
+	// auth.ErrEmailTaken when another account uses it, auth.ErrNotFound when
+	// there is no such user.
+	UpdateEmail(ctx context.Context, id uuid.UUID, email string, verified bool, at time.Time) error
 }
 
 // SessionStore keeps device sessions. Lookups by token hash see only sessions
@@ -41,6 +50,19 @@ type SessionStore interface {
 	// RevokeSessionsByUser revokes every live session of the user except the
 	// one named by except (uuid.Nil: none) and reports how many it revoked.
 	RevokeSessionsByUser(ctx context.Context, userID, except uuid.UUID, at time.Time) (int, error)
+	// FindSessionByID returns the session in whatever state it is, revoked
+	// and expired included; auth.ErrNotFound when there is no such session.
+	FindSessionByID(ctx context.Context, id uuid.UUID) (auth.Session, error)
+	// RotateSessionToken gives a live session the token hash hash and records
+	// an authentication at at: reauthenticated_at = at, method appended to amr
+	// unless already there, last_active_at moved up to at. The old hash stops
+	// matching at once. It returns the updated session, or auth.ErrNotFound
+	// when the session is gone or revoked.
+	RotateSessionToken(ctx context.Context, id uuid.UUID, hash []byte, method string, at time.Time) (auth.Session, error)
+	// DeviceSeen reports whether the user has any session at all (revoked and
+	// expired included), and whether one named deviceName, from an address
+	// inside network, was active at or after since. One indexed lookup.
+	DeviceSeen(ctx context.Context, userID uuid.UUID, deviceName string, network netip.Prefix, since time.Time) (anySession, seen bool, err error)
 }
 
 // SessionStarter starts a device session for a user who just authenticated
@@ -49,4 +71,20 @@ type SessionStore interface {
 // mfa, sso) consume it.
 type SessionStarter interface {
 	Start(ctx context.Context, userID uuid.UUID, c auth.Client, amr ...string) (auth.IssuedSession, error)
+}
+
+// SessionElevator records a step-up on a session: it issues the session a new
+// token (the old one is dead at once), sets reauthenticated_at to now and adds
+// method to its amr. It returns auth.ErrNotFound when the session is gone or
+// revoked. *session.Service satisfies it; step-up consumes it.
+type SessionElevator interface {
+	Elevate(ctx context.Context, sessionID uuid.UUID, method string) (auth.IssuedSession, error)
+}
+
+// SessionRevoker ends a user's sessions and reports how many it revoked.
+// RevokeAll ends every one (password reset); RevokeOthers every one but keep
+// (password change, deletion request). *session.Service satisfies it.
+type SessionRevoker interface {
+	RevokeAll(ctx context.Context, userID uuid.UUID) (int, error)
+	RevokeOthers(ctx context.Context, userID, keep uuid.UUID) (int, error)
 }

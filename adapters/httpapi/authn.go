@@ -53,6 +53,10 @@ func (s *Server) authenticated(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, r, err)
 			return
 		}
+		if err := deletionGate(r, user); err != nil {
+			writeError(w, r, err)
+			return
+		}
 		ctx := context.WithValue(r.Context(), principalKey, principal{Session: sess, User: user, ViaCookie: viaCookie})
 		next(w, r.WithContext(ctx))
 	}

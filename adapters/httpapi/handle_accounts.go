@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
+	"authd/core/accounts"
 	"authd/core/auth"
 )
 
@@ -24,13 +26,18 @@ func (s *Server) client(r *http.Request) auth.Client {
 // signedIn answers a login or signup: the cookie for browsers, or the token
 // in the body when the client asked for it (and then no cookie).
 func (s *Server) signedIn(w http.ResponseWriter, status int, u auth.User, issued auth.IssuedSession, returnToken bool) {
+	s.signedInAs(w, status, newUserView(u), issued, returnToken)
+}
+
+// signedInAs is signedIn with a user view the caller completed.
+func (s *Server) signedInAs(w http.ResponseWriter, status int, user userView, issued auth.IssuedSession, returnToken bool) {
 	view := sessionView{ID: issued.Session.ID.String(), ExpiresAt: issued.Session.ExpiresAt.UTC()}
 	if returnToken {
 		view.SessionToken = issued.Token
 	} else {
 		s.setSessionCookie(w, issued)
 	}
-	writeJSON(w, status, signedInResponse{User: newUserView(u), Session: view})
+	writeJSON(w, status, signedInResponse{User: user, Session: view})
 }
 
 func (s *Server) handleSignup(w http.ResponseWriter, r *http.Request) {
@@ -54,6 +61,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, issued, err := s.d.Accounts.Login(r.Context(), req.Email, req.Password, s.client(r))
+	var mfaRequired *accounts.MFARequiredError
+	if errors.As(err, &mfaRequired) {
+		writeJSON(w, http.StatusOK, mfaRequiredResponse{MFARequired: true, MFAToken: mfaRequired.Token})
+		return
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -74,5 +86,10 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, newUserView(principalFrom(r.Context()).User))
+	view, err := s.userViewOf(r.Context(), principalFrom(r.Context()).User)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view)
 }

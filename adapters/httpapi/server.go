@@ -9,16 +9,36 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 
 	"authd/adapters/httpapi/clientip"
 	"authd/core/accounts"
+	"authd/core/activity"
+	"authd/core/deletion"
+	"authd/core/mfa"
 	"authd/core/session"
+	"authd/core/sso"
+	"authd/core/stepup"
+	"authd/core/verification"
 )
 
 // Deps are the core services the handlers drive.
 type Deps struct {
 	Accounts *accounts.Service
 	Sessions *session.Service
+	MFA      *mfa.Service
+	StepUp   *stepup.Service
+	// Verification serves email verification, password reset and change,
+	// and email change.
+	Verification *verification.Service
+	// SSO serves SAML single sign-on and its admin API. Optional: when nil
+	// those routes answer 404.
+	SSO *sso.Service
+	// Deletion serves account deletion, the admin's deletion and the data
+	// export; Activity the security activity. Optional: when nil those
+	// routes answer 404.
+	Deletion *deletion.Service
+	Activity *activity.Service
 	// Ready reports whether the service can serve: database reachable, schema
 	// current.
 	Ready  func(ctx context.Context) error
@@ -29,6 +49,9 @@ type Deps struct {
 type Config struct {
 	PublicURL      *url.URL
 	TrustedProxies []netip.Prefix
+	// AdminToken is the bearer token of the admin API; empty turns the
+	// admin API off (its routes answer 404).
+	AdminToken string
 }
 
 // Server is the HTTP API.
@@ -38,15 +61,18 @@ type Server struct {
 	ip         *clientip.Resolver
 	secure     bool
 	cookieName string
+	publicURL  string // without a trailing slash
+	adminToken string
 	handler    http.Handler
 }
 
 // NewServer builds the API; it panics on missing dependencies.
 func NewServer(d Deps, cfg Config) *Server {
-	if d.Accounts == nil || d.Sessions == nil || d.Ready == nil || d.Logger == nil || cfg.PublicURL == nil {
+	if d.Accounts == nil || d.Sessions == nil || d.MFA == nil || d.StepUp == nil || d.Ready == nil || d.Logger == nil || cfg.PublicURL == nil {
 		panic("httpapi: nil dependency")
 	}
-	s := &Server{d: d, log: d.Logger, ip: clientip.New(cfg.TrustedProxies)}
+	s := &Server{d: d, log: d.Logger, ip: clientip.New(cfg.TrustedProxies),
+		publicURL: strings.TrimRight(cfg.PublicURL.String(), "/"), adminToken: cfg.AdminToken}
 	// Browsers accept a __Host- cookie only when it is Secure, host-only and
 	// Path=/, which is what makes the prefix worth having on https.
 	s.secure = cfg.PublicURL.Scheme == "https"

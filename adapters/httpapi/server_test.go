@@ -16,8 +16,11 @@ import (
 	"authd/adapters/argon2id"
 	"authd/adapters/httpapi"
 	"authd/adapters/memory"
+	"authd/adapters/totp"
 	"authd/core/accounts"
+	"authd/core/mfa"
 	"authd/core/session"
+	"authd/core/stepup"
 )
 
 type testBundle struct {
@@ -29,12 +32,17 @@ func setup(t *testing.T) testBundle {
 	t.Helper()
 	db := memory.New()
 	clock := memory.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	sessions := session.New(session.Deps{Sessions: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader},
+	sessions := session.New(session.Deps{Sessions: db, Users: db, Tx: db, Jobs: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader},
 		session.Config{Lifetime: time.Hour, IdleTimeout: time.Hour})
+	hasher := argon2id.New(argon2id.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2)
+	second := mfa.New(mfa.Deps{Store: db, Users: db, Sessions: sessions, TOTP: totp.New("authd.test"), Tx: db,
+		Clock: clock, Random: rand.Reader}, mfa.Config{EncryptionKey: make([]byte, 32)})
 	acc := accounts.New(accounts.Deps{Users: db, Tx: db, Jobs: db, Sessions: sessions, Clock: clock, Random: rand.Reader,
-		Hasher: argon2id.New(argon2id.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2)})
+		Hasher: hasher, SecondFactor: second})
+	up := stepup.New(stepup.Deps{Hasher: hasher, Codes: second, Elevator: sessions, Attempts: db, Tx: db, Clock: clock},
+		stepup.Config{MaxAge: 10 * time.Minute})
 	public, _ := url.Parse("http://localhost:8080")
-	api := httpapi.NewServer(httpapi.Deps{Accounts: acc, Sessions: sessions,
+	api := httpapi.NewServer(httpapi.Deps{Accounts: acc, Sessions: sessions, MFA: second, StepUp: up,
 		Ready: func(context.Context) error { return nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
 		httpapi.Config{PublicURL: public})
 	srv := httptest.NewServer(api)

@@ -32,12 +32,22 @@ type DB struct {
 type tables struct {
 	users    map[uuid.UUID]auth.User
 	sessions map[uuid.UUID]auth.Session
+	mfa      mfaTables
+	verif    verificationTables
+	sso      ssoTables
+	deletion deletionTables
+	events   map[uuid.UUID]ports.SecurityEvent
 }
 
 func (t tables) clone() tables {
 	return tables{
 		users:    maps.Clone(t.users),
 		sessions: maps.Clone(t.sessions),
+		mfa:      t.mfa.clone(),
+		verif:    t.verif.clone(),
+		sso:      t.sso.clone(),
+		deletion: t.deletion.clone(),
+		events:   maps.Clone(t.events),
 	}
 }
 
@@ -46,6 +56,8 @@ type Job struct {
 	ID   int64
 	Args ports.Job
 	Opts ports.JobOpts
+	// Cancelled is set by CancelJob.
+	Cancelled bool
 }
 
 // New returns an empty database.
@@ -53,12 +65,22 @@ func New() *DB {
 	return &DB{t: tables{
 		users:    map[uuid.UUID]auth.User{},
 		sessions: map[uuid.UUID]auth.Session{},
+		mfa:      newMFATables(),
+		verif:    newVerificationTables(),
+		sso:      newSSOTables(),
+		deletion: newDeletionTables(),
+		events:   map[uuid.UUID]ports.SecurityEvent{},
 	}}
 }
 
 type txKey struct{}
 
-type tx struct{ jobs []Job }
+type tx struct {
+	jobs []Job
+	// onCommit changes committed jobs (cancels, deletes) once the
+	// transaction commits; they run after its jobs are added.
+	onCommit []func()
+}
 
 // WithinTx runs fn in a transaction, or in the caller's when ctx has one.
 func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error {
@@ -80,6 +102,9 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 		return err
 	}
 	db.jobs = append(db.jobs, t.jobs...)
+	for _, f := range t.onCommit {
+		f()
+	}
 	return nil
 }
 

@@ -3,6 +3,7 @@ package memory
 import (
 	"bytes"
 	"context"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -24,7 +25,7 @@ func (db *DB) FindSessionByTokenHash(_ context.Context, hash []byte) (auth.Sessi
 	defer db.lock()()
 	for _, s := range db.t.sessions {
 		if s.RevokedAt == nil && bytes.Equal(s.TokenHash, hash) {
-			return s, db.t.users[s.UserID], nil
+			return s, db.withDeletion(db.t.users[s.UserID]), nil
 		}
 	}
 	return auth.Session{}, auth.User{}, auth.ErrNotFound
@@ -84,4 +85,52 @@ func (db *DB) RevokeSessionsByUser(_ context.Context, userID, except uuid.UUID, 
 		}
 	}
 	return n, nil
+}
+
+// FindSessionByID implements ports.SessionStore.
+func (db *DB) FindSessionByID(_ context.Context, id uuid.UUID) (auth.Session, error) {
+	defer db.lock()()
+	s, ok := db.t.sessions[id]
+	if !ok {
+		return auth.Session{}, auth.ErrNotFound
+	}
+	s.AMR = slices.Clone(s.AMR)
+	return s, nil
+}
+
+// RotateSessionToken implements ports.SessionStore.
+func (db *DB) RotateSessionToken(_ context.Context, id uuid.UUID, hash []byte, method string, at time.Time) (auth.Session, error) {
+	defer db.lock()()
+	s, ok := db.t.sessions[id]
+	if !ok || s.RevokedAt != nil {
+		return auth.Session{}, auth.ErrNotFound
+	}
+	// A fresh slice: the old one may be shared with a snapshot or a caller.
+	s.AMR = slices.Clone(s.AMR)
+	if !slices.Contains(s.AMR, method) {
+		s.AMR = append(s.AMR, method)
+	}
+	s.TokenHash = slices.Clone(hash)
+	s.ReauthenticatedAt = at
+	if at.After(s.LastActiveAt) {
+		s.LastActiveAt = at
+	}
+	db.t.sessions[id] = s
+	s.AMR = slices.Clone(s.AMR)
+	return s, nil
+}
+
+// DeviceSeen implements ports.SessionStore.
+func (db *DB) DeviceSeen(_ context.Context, userID uuid.UUID, deviceName string, network netip.Prefix, since time.Time) (anySession, seen bool, err error) {
+	defer db.lock()()
+	for _, s := range db.t.sessions {
+		if s.UserID != userID {
+			continue
+		}
+		anySession = true
+		if s.Device.Name == deviceName && network.Contains(s.IP) && !s.LastActiveAt.Before(since) {
+			return true, true, nil
+		}
+	}
+	return anySession, false, nil
 }

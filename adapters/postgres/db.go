@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,6 +20,21 @@ import (
 // DB is the connection pool every store shares.
 type DB struct {
 	pool *pgxpool.Pool
+	// userChanged are told, after commit, of every user this process changed,
+	// so an in-memory copy (the session cache) is exact for its own writes
+	// without waiting for the database's notification.
+	userChanged []func(uuid.UUID)
+}
+
+// OnUserChange registers fn to run after each committed change to a user
+// made through this DB. Call it during wiring, before serving.
+func (db *DB) OnUserChange(fn func(uuid.UUID)) { db.userChanged = append(db.userChanged, fn) }
+
+// changedUser schedules the OnUserChange callbacks for id.
+func (db *DB) changedUser(ctx context.Context, id uuid.UUID) {
+	for _, fn := range db.userChanged {
+		AfterCommit(ctx, func() { fn(id) })
+	}
 }
 
 // New wraps an open pool.
@@ -34,10 +50,31 @@ func (db *DB) Pool() *pgxpool.Pool { return db.pool }
 
 type txKey struct{}
 
+// txState is what WithinTx puts in the context: the transaction, and what to
+// run once it has committed.
+type txState struct {
+	tx    pgx.Tx
+	after []func()
+}
+
 // TxFromContext returns the transaction WithinTx put in ctx.
 func TxFromContext(ctx context.Context) (pgx.Tx, bool) {
-	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
-	return tx, ok
+	st, ok := ctx.Value(txKey{}).(*txState)
+	if !ok {
+		return nil, false
+	}
+	return st.tx, true
+}
+
+// AfterCommit runs fn once the transaction of ctx has committed, or at once
+// when ctx carries none. Caches use it so that what they forget cannot be
+// read back from a transaction that has not committed yet.
+func AfterCommit(ctx context.Context, fn func()) {
+	if st, ok := ctx.Value(txKey{}).(*txState); ok {
+		st.after = append(st.after, fn)
+		return
+	}
+	fn()
 }
 
 // WithinTx runs fn in a transaction, or in the caller's when ctx has one.
@@ -51,11 +88,15 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 	}
 	// Rollback after Commit is a no-op, so this also covers panics in fn.
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	st := &txState{tx: tx}
+	if err := fn(context.WithValue(ctx, txKey{}, st)); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	for _, f := range st.after {
+		f()
 	}
 	return nil
 }

@@ -63,15 +63,18 @@ func (st *SessionStore) CreateSession(ctx context.Context, s auth.Session) error
 	return nil
 }
 
-// FindSessionByTokenHash is the per-request lookup: one probe of the unique
-// token_hash index, joined to its user.
+// findByTokenSQL is the per-request lookup: one probe of the unique
+// token_hash index, joined to its user by primary key.
+const findByTokenSQL = `
+	SELECT ` + sessionColumns + `, ` + userColumns + `
+	FROM device_sessions s JOIN users u ON u.id = s.user_id
+	WHERE s.token_hash = $1 AND s.revoked_at IS NULL`
+
+// FindSessionByTokenHash runs on every authenticated request.
 func (st *SessionStore) FindSessionByTokenHash(ctx context.Context, hash []byte) (auth.Session, auth.User, error) {
 	var u auth.User
-	s, err := scanSession(st.db.conn(ctx).QueryRow(ctx, `
-		SELECT `+sessionColumns+`, `+userColumns+`
-		FROM device_sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, hash),
-		&u.ID, &u.Email, &u.EmailVerified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+	s, err := scanSession(st.db.conn(ctx).QueryRow(ctx, findByTokenSQL, hash),
+		&u.ID, &u.Email, &u.EmailVerified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DeletionAt)
 	if err != nil && !errors.Is(err, auth.ErrNotFound) {
 		return s, u, fmt.Errorf("postgres: find session: %w", err)
 	}
@@ -135,4 +138,50 @@ func (st *SessionStore) RevokeSessionsByUser(ctx context.Context, userID, except
 		return 0, fmt.Errorf("postgres: revoke sessions: %w", err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// FindSessionByID finds a session in any state, revoked ones included.
+func (st *SessionStore) FindSessionByID(ctx context.Context, id uuid.UUID) (auth.Session, error) {
+	s, err := scanSession(st.db.conn(ctx).QueryRow(ctx,
+		`SELECT `+sessionColumns+` FROM device_sessions s WHERE s.id = $1`, id))
+	if err != nil && !errors.Is(err, auth.ErrNotFound) {
+		return s, fmt.Errorf("postgres: find session by id: %w", err)
+	}
+	return s, err
+}
+
+// rotateSQL swaps the token hash and records the authentication in one
+// statement, so two concurrent step-ups cannot lose each other's method.
+const rotateSQL = `
+	UPDATE device_sessions AS s SET token_hash = $2, reauthenticated_at = $4,
+		last_active_at = greatest(s.last_active_at, $4),
+		amr = CASE WHEN $3::text = ANY (s.amr) THEN s.amr ELSE array_append(s.amr, $3::text) END
+	WHERE s.id = $1 AND s.revoked_at IS NULL
+	RETURNING ` + sessionColumns
+
+// RotateSessionToken replaces a live session's token hash; the old token
+// stops matching when the statement commits.
+func (st *SessionStore) RotateSessionToken(ctx context.Context, id uuid.UUID, hash []byte, method string, at time.Time) (auth.Session, error) {
+	s, err := scanSession(st.db.conn(ctx).QueryRow(ctx, rotateSQL, id, hash, method, at))
+	if err != nil && !errors.Is(err, auth.ErrNotFound) {
+		return s, fmt.Errorf("postgres: rotate session token: %w", err)
+	}
+	return s, err
+}
+
+// deviceSeenSQL probes device_sessions_device_idx (user_id, device_name,
+// last_active_at), which, unlike the listing index, keeps revoked rows: signing
+// out does not make a device new.
+const deviceSeenSQL = `
+	SELECT EXISTS (SELECT 1 FROM device_sessions WHERE user_id = $1),
+		EXISTS (SELECT 1 FROM device_sessions
+			WHERE user_id = $1 AND device_name = $2 AND last_active_at >= $4 AND ip <<= $3)`
+
+// DeviceSeen backs the new-device alert.
+func (st *SessionStore) DeviceSeen(ctx context.Context, userID uuid.UUID, deviceName string, network netip.Prefix, since time.Time) (anySession, seen bool, err error) {
+	err = st.db.conn(ctx).QueryRow(ctx, deviceSeenSQL, userID, deviceName, network, since).Scan(&anySession, &seen)
+	if err != nil {
+		return false, false, fmt.Errorf("postgres: device seen: %w", err)
+	}
+	return anySession, seen, nil
 }

@@ -18,11 +18,16 @@ type UserStore struct{ db *DB }
 // NewUserStore returns a UserStore on db.
 func NewUserStore(db *DB) *UserStore { return &UserStore{db: db} }
 
-const userColumns = `u.id, u.email, u.email_verified, coalesce(u.password_hash, ''), u.created_at, u.updated_at`
+// userColumns reads a user of the alias u. The last column is when the
+// user's pending deletion executes: one probe of deletion_requests_user_id_key,
+// so every lookup, the per-request session lookup included, tells it
+// without another round trip.
+const userColumns = `u.id, u.email, u.email_verified, coalesce(u.password_hash, ''), u.created_at, u.updated_at,
+	(SELECT d.execute_at FROM deletion_requests d WHERE d.user_id = u.id AND NOT d.cancelled)`
 
 func scanUser(row pgx.Row) (auth.User, error) {
 	var u auth.User
-	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.EmailVerified, &u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.DeletionAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return auth.User{}, auth.ErrNotFound
 	}
@@ -73,5 +78,39 @@ func (s *UserStore) UpdatePasswordHash(ctx context.Context, id uuid.UUID, hash s
 	if tag.RowsAffected() == 0 {
 		return auth.ErrNotFound
 	}
+	s.db.changedUser(ctx, id)
+	return nil
+}
+
+// SetEmailVerified verifies the address only while it is still email, in the
+// same statement, so a concurrent address change cannot slip in between.
+func (s *UserStore) SetEmailVerified(ctx context.Context, id uuid.UUID, email string, at time.Time) error {
+	tag, err := s.db.conn(ctx).Exec(ctx, `
+		UPDATE users SET email_verified = true, updated_at = $3
+		WHERE id = $1 AND lower(email) = lower($2)`, id, email, at)
+	if err != nil {
+		return fmt.Errorf("postgres: set email verified: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return auth.ErrNotFound
+	}
+	s.db.changedUser(ctx, id)
+	return nil
+}
+
+// UpdateEmail returns auth.ErrEmailTaken when users_email_key refuses email.
+func (s *UserStore) UpdateEmail(ctx context.Context, id uuid.UUID, email string, verified bool, at time.Time) error {
+	tag, err := s.db.conn(ctx).Exec(ctx, `
+		UPDATE users SET email = $2, email_verified = $3, updated_at = $4 WHERE id = $1`, id, email, verified, at)
+	if c, ok := uniqueViolation(err); ok && c == "users_email_key" {
+		return auth.ErrEmailTaken
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: update email: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return auth.ErrNotFound
+	}
+	s.db.changedUser(ctx, id)
 	return nil
 }

@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
 	"authd/adapters/postgres"
 	"authd/ports"
@@ -27,7 +30,8 @@ const (
 
 // queueOf routes each job kind to its queue.
 var queueOf = map[string]string{
-	ports.SendEmailJob{}.Kind(): QueueEmail,
+	ports.SendEmailJob{}.Kind():           QueueEmail,
+	ports.AccountDeletedEmailJob{}.Kind(): QueueEmail,
 }
 
 // Config chooses what the client does.
@@ -38,6 +42,12 @@ type Config struct {
 	Work bool
 	// Workers are the job handlers, registered with Register.
 	Workers *river.Workers
+	// PeriodicJobs are scheduled by whichever working client leads.
+	PeriodicJobs []*river.PeriodicJob
+	// RetryBase scales River's retry backoff, which waits attempt^4 seconds
+	// after the attempt-th failure: the wait becomes attempt^4 × RetryBase.
+	// Zero keeps River's own policy (the same as one second).
+	RetryBase time.Duration
 }
 
 // Queue is the River client on the shared pool.
@@ -54,12 +64,27 @@ func New(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
 			QueueEmail:       {MaxWorkers: 20},
 			QueueMaintenance: {MaxWorkers: 5},
 		}
+		rc.PeriodicJobs = cfg.PeriodicJobs
+	}
+	if cfg.RetryBase > 0 {
+		rc.RetryPolicy = scaledRetry{base: cfg.RetryBase}
 	}
 	client, err := river.NewClient(riverpgxv5.New(pool), rc)
 	if err != nil {
 		return nil, fmt.Errorf("riverqueue: %w", err)
 	}
 	return &Queue{client: client, work: cfg.Work}, nil
+}
+
+// scaledRetry is River's attempt^4 backoff with another unit than the second.
+type scaledRetry struct{ base time.Duration }
+
+// NextRetry implements river.ClientRetryPolicy. It counts errors rather than
+// attempts, as River's policy does, so snoozes do not speed the backoff up.
+func (p scaledRetry) NextRetry(job *rivertype.JobRow) time.Time {
+	n := float64(len(job.Errors) + 1)
+	wait := time.Duration(math.Min(n*n*n*n*float64(p.base), float64(24*time.Hour)))
+	return time.Now().Add(wait)
 }
 
 // Start begins working jobs; a no-op for an insert-only client.

@@ -71,3 +71,21 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+func TestWantEmbedded(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		cfg  config
+		want bool
+	}{
+		{"DatabaseURLGiven", config{DatabaseURLSet: true, EmbeddedPostgres: "always"}, false},
+		{"Never", config{EmbeddedPostgres: "never"}, false},
+		{"Always", config{EmbeddedPostgres: "always"}, true},
+	}
+	for _, c := range cases {
+		if got := wantEmbedded(c.cfg); got != c.want {
+			t.Errorf("%s: wantEmbedded = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

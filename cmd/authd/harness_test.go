@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
@@ -63,12 +64,19 @@ func startAuthd(t *testing.T, env map[string]string, args ...string) *instance {
 
 func startAuthdOn(t *testing.T, db pgtest.DB, env map[string]string, args ...string) *instance {
 	t.Helper()
+	return startAuthdWith(t, context.Background(), db, env, args...)
+}
+
+// startAuthdWith starts authd under base, through which a test hands run
+// what only tests may set (a clock: see clockFrom).
+func startAuthdWith(t *testing.T, base context.Context, db pgtest.DB, env map[string]string, args ...string) *instance {
+	t.Helper()
 	vars := map[string]string{"DATABASE_URL": db.URL, "AUTHD_ADDR": "127.0.0.1:0", "AUTHD_LOG_LEVEL": "debug"}
 	for k, v := range env {
 		vars[k] = v
 	}
 	logs := &logSink{listening: make(chan string, 1)}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(base)
 	done := make(chan error, 1)
 	if len(args) == 0 {
 		args = []string{"serve"}
@@ -159,6 +167,7 @@ func (b *browser) do(method, path string, body any) response {
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
+	checkAgainstSpec(b.t, resp, raw)
 	return response{Response: resp, body: raw}
 }
 
@@ -177,4 +186,21 @@ func (r response) want(t *testing.T, status int, code ...string) response {
 		}
 	}
 	return r
+}
+
+// freeAddr reserves a loopback port and frees it for authd to take, for
+// tests that must know the public URL before start (the SAML entity ID and
+// ACS URL are built from it). Another process could take the port in
+// between; the kernel is unlikely to hand a just-freed port out again at once.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }

@@ -21,9 +21,16 @@ import (
 	"authd/adapters/postgres"
 	"authd/adapters/riverqueue"
 	"authd/adapters/smtpmail"
+	"authd/adapters/totp"
 	"authd/adapters/uap"
 	"authd/core/accounts"
+	"authd/core/activity"
+	"authd/core/deletion"
+	"authd/core/mfa"
 	"authd/core/session"
+	"authd/core/sso"
+	"authd/core/stepup"
+	"authd/core/verification"
 	"authd/ports"
 )
 
@@ -32,12 +39,29 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-const usage = `usage: authd [serve [--no-worker] [--no-migrate] | worker [--no-migrate] | migrate up|down|status]`
+const usage = `usage: authd [serve [--no-worker] [--no-migrate] | worker [--no-migrate] | migrate up|down|status | saml add|list|remove]`
 
 // systemClock is the real ports.Clock.
 type systemClock struct{}
 
 func (systemClock) Now() time.Time { return time.Now() }
+
+// clockKey carries a ports.Clock into run. Only tests set it, so an
+// end-to-end test can move time (idle and absolute session expiry) for the
+// whole running program. A context value rather than a package variable,
+// because parallel tests each run their own program with their own clock;
+// rather than a parameter of run, because main and every other test have no
+// business choosing the time. Production cannot set it: the key is
+// unexported and main passes a plain signal context.
+type clockKey struct{}
+
+// clockFrom returns the clock a test put in ctx, or the system clock.
+func clockFrom(ctx context.Context) ports.Clock {
+	if c, ok := ctx.Value(clockKey{}).(ports.Clock); ok {
+		return c
+	}
+	return systemClock{}
+}
 
 // run is the whole program; main only turns its error into an exit code, so
 // tests start authd in-process exactly as it runs in production.
@@ -45,6 +69,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
+	}
+	if cmd == "saml" {
+		return runSAML(ctx, args, getenv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("authd "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -64,6 +91,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(stdout, cfg.LogLevel)
 
+	if cmd == "serve" && wantEmbedded(cfg) {
+		e, err := startEmbedded(cfg, log)
+		if err != nil {
+			return err
+		}
+		defer e.Stop()
+		cfg.DatabaseURL = e.URL()
+	}
 	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -85,7 +120,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		log.Info("migrations applied", slog.Int("count", n))
 	}
-	app, err := build(cfg, pool, log, cmd == "worker" || !*noWorker)
+	if cfg.EncryptionKey == nil {
+		if cfg.EncryptionKey, err = generatedKey(ctx, pool, log); err != nil {
+			return err
+		}
+	}
+	if cfg.SAMLKeyPEM == nil {
+		if cfg.SAMLKeyPEM, cfg.SAMLCertPEM, err = samlKeyPair(ctx, pool, cfg, log); err != nil {
+			return err
+		}
+	}
+	app, err := build(cfg, pool, log, cmd == "worker" || !*noWorker, clockFrom(ctx))
 	if err != nil {
 		return err
 	}
@@ -107,22 +152,48 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return nil
 	}
-	api := httpapi.NewServer(httpapi.Deps{Accounts: app.accounts, Sessions: app.sessions, Ready: ready, Logger: log},
-		httpapi.Config{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies})
+	if app.sessionCache != nil {
+		// The API serves sessions from memory only while this listener hears
+		// every invalidation; it stops with ctx.
+		go app.sessionCache.Listen(ctx, cfg.DatabaseURL, log)
+	}
+	api := httpapi.NewServer(httpapi.Deps{Accounts: app.accounts, Sessions: app.sessions, MFA: app.mfa,
+		StepUp: app.stepUp, Verification: app.verification, SSO: app.sso, Deletion: app.deletion,
+		Activity: app.activity, Ready: ready, Logger: log},
+		httpapi.Config{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, AdminToken: cfg.AdminToken})
 	return serve(ctx, cfg.Addr, api, log)
 }
 
 // app is the wired core and the job queue.
 type app struct {
-	accounts *accounts.Service
-	sessions *session.Service
+	// sessionCache is nil when AUTHD_SESSION_CACHE_SIZE is 0.
+	sessionCache *postgres.SessionCache
+	accounts     *accounts.Service
+	sessions     *session.Service
+	mfa          *mfa.Service
+	stepUp       *stepup.Service
+	// verification is email verification, password reset and email change.
+	verification *verification.Service
+	// sso is SAML single sign-on and its provider administration.
+	sso *sso.Service
+	// deletion is account deletion and data export; activity the security
+	// events.
+	deletion *deletion.Service
+	activity *activity.Service
 	queue    *riverqueue.Queue
 }
 
 // build wires the graph: the only place that knows every concrete type.
-func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool) (*app, error) {
+func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock ports.Clock) (*app, error) {
 	db := postgres.New(pool)
-	users, sessionStore := postgres.NewUserStore(db), postgres.NewSessionStore(db)
+	users := postgres.NewUserStore(db)
+	var sessionStore ports.SessionStore = postgres.NewSessionStore(db)
+	var cache *postgres.SessionCache
+	if cfg.SessionCacheSize > 0 {
+		cache = postgres.NewSessionCache(sessionStore, sessionCacheTTL, cfg.SessionCacheSize)
+		sessionStore = cache
+		db.OnUserChange(cache.InvalidateUser)
+	}
 	mailer, err := newMailer(cfg, log)
 	if err != nil {
 		return nil, err
@@ -131,7 +202,8 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool) (*app, e
 	composers := map[ports.EmailKind]riverqueue.Composer{}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, riverqueue.NewEmailWorker(composers, mailer, log))
-	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers})
+	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic()}, RetryBase: cfg.JobRetryBase})
 	if err != nil {
 		return nil, err
 	}
@@ -139,14 +211,93 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool) (*app, e
 	if err != nil {
 		return nil, err
 	}
+	// Every capability records its security events through it.
+	act := activity.New(activity.Deps{Events: postgres.NewActivityStore(db), UA: parser, Clock: clock, Random: rand.Reader})
 	// Hashing uses every core but one, so cheap requests always find a core.
 	hasher := argon2id.New(argon2id.Default, max(1, runtime.GOMAXPROCS(0)-1))
-	sessions := session.New(session.Deps{Sessions: sessionStore, UA: parser, Clock: systemClock{}, Random: rand.Reader},
+	sessions := session.New(session.Deps{Sessions: sessionStore, Users: users, Tx: db, Jobs: queue, UA: parser,
+		Clock: clock, Random: rand.Reader, Activity: act},
 		session.Config{Lifetime: cfg.SessionLifetime, IdleTimeout: cfg.SessionIdle, TouchInterval: time.Minute})
+	composers[ports.EmailNewDevice] = sessions.ComposeNewDeviceEmail
+	mfaStore := postgres.NewMFAStore(db)
+	// Authenticator apps show the issuer beside the account: the host users know.
+	issuer := cfg.PublicURL.Hostname()
+	if issuer == "" {
+		issuer = "authd"
+	}
+	second := mfa.New(mfa.Deps{Store: mfaStore, Users: users, Sessions: sessions, TOTP: totp.New(issuer),
+		Tx: db, Clock: clock, Random: rand.Reader, Activity: act}, mfa.Config{EncryptionKey: cfg.EncryptionKey})
+	sp, err := newSAMLSP(cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	ssoStore := postgres.NewSSOStore(db)
+	singleSignOn := sso.New(sso.Deps{Providers: ssoStore, Identities: ssoStore, State: ssoStore, Users: users, Tx: db,
+		Jobs: queue, SP: sp, Sessions: sessions, Elevator: sessions, Clock: clock, Random: rand.Reader},
+		sso.Config{EmailAttributes: cfg.SAMLEmailAttributes, AllowedReturnOrigins: cfg.AllowedReturnOrigins,
+			StepUpMaxAge: cfg.StepUpMaxAge})
+	composers[ports.EmailSSOLinked] = singleSignOn.ComposeLinkedEmail
+	up := stepup.New(stepup.Deps{Hasher: hasher, Codes: second, Elevator: sessions, Attempts: mfaStore, Tx: db,
+		Clock: clock, SSO: singleSignOn, Activity: act}, stepup.Config{MaxAge: cfg.StepUpMaxAge})
 	acc := accounts.New(accounts.Deps{Users: users, Tx: db, Hasher: hasher, Jobs: queue, Sessions: sessions,
-		Clock: systemClock{}, Random: rand.Reader})
-	return &app{accounts: acc, sessions: sessions, queue: queue}, nil
+		Clock: clock, Random: rand.Reader, SecondFactor: second, SSO: singleSignOn, Activity: act},
+		accounts.RequireVerifiedLogin(cfg.RequireVerifiedLogin))
+	verificationStore := postgres.NewVerificationStore(db)
+	verif := verification.New(verification.Deps{Users: users, Verifications: verificationStore,
+		Requests: verificationStore, Changes: verificationStore, Tx: db, Jobs: queue,
+		Policy: accountPolicy{hasher}, Sessions: sessions, Clock: clock, Random: rand.Reader, Activity: act},
+		verification.Config{AppURL: cfg.AppURL, VerifyTTL: cfg.VerificationTTL, ResetTTL: time.Hour})
+	composers[ports.EmailVerify] = verif.ComposeVerifyEmail
+	composers[ports.EmailPasswordReset] = verif.ComposePasswordReset
+	composers[ports.EmailChangeVerify] = verif.ComposeEmailChange
+	composers[ports.EmailChangedNotice] = verif.ComposeEmailChanged
+	river.AddWorker(workers, riverqueue.NewCleanupVerificationsWorker(verif, log))
+	deletionStore := postgres.NewDeletionStore(db)
+	del := deletion.New(deletion.Deps{Store: deletionStore, Data: deletionStore, Users: users, Sessions: sessions, Tx: db,
+		Jobs: queue, Canceller: queue, Activity: act, Clock: clock, Random: rand.Reader},
+		deletion.Config{Grace: cfg.DeletionGrace, AppURL: cfg.AppURL})
+	composers[ports.EmailDeletionScheduled] = del.ComposeScheduledEmail
+	composers[ports.EmailDeletionCancelled] = del.ComposeCancelledEmail
+	river.AddWorker(workers, riverqueue.NewHardDeleteWorker(del, log))
+	river.AddWorker(workers, riverqueue.NewAccountDeletedEmailWorker(del, mailer, log))
+	return &app{sessionCache: cache, accounts: acc, sessions: sessions, mfa: second, stepUp: up, verification: verif, sso: singleSignOn,
+		deletion: del, activity: act, queue: queue}, nil
 }
+
+// accountPolicy lends the accounts rules for addresses and passwords to the
+// capabilities that change them (ports.AccountPolicy), so the rules live in
+// one place.
+type accountPolicy struct{ hasher ports.PasswordHasher }
+
+func (accountPolicy) NormalizeEmail(raw string) (string, error) { return accounts.NormalizeEmail(raw) }
+
+func (p accountPolicy) HashNewPassword(password, email string) (string, error) {
+	if err := accounts.CheckPassword(password, email); err != nil {
+		return "", err
+	}
+	return p.hasher.Hash(password)
+}
+
+// generatedKey is the fallback for an unset AUTHD_ENCRYPTION_KEY: a random
+// key made on first start and kept in the database, so that restarts still
+// open what it sealed. Kept beside the data it protects, it protects nothing
+// against a stolen database: hence the warning.
+func generatedKey(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) ([]byte, error) {
+	key, _, err := postgres.New(pool).InstanceSecret(ctx, "encryption_key", func() ([]byte, error) {
+		k := make([]byte, 32)
+		_, err := rand.Read(k)
+		return k, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Warn("AUTHD_ENCRYPTION_KEY unset; using a generated key stored in the database — set it in production")
+	return key, nil
+}
+
+// sessionCacheTTL bounds how stale a cached session's activity time gets;
+// revocations do not wait for it, they arrive by notification.
+const sessionCacheTTL = 30 * time.Second
 
 // newMailer sends through AUTHD_SMTP_URL, or to the log when it is unset so
 // a developer can follow links without a mail server.

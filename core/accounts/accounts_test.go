@@ -39,7 +39,7 @@ func setup(t *testing.T, opts ...func(*accounts.Deps)) testBundle {
 	t.Helper()
 	db := memory.New()
 	clock := memory.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	sessions := session.New(session.Deps{Sessions: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader},
+	sessions := session.New(session.Deps{Sessions: db, Users: db, Tx: db, Jobs: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader},
 		session.Config{Lifetime: time.Hour, IdleTimeout: time.Hour})
 	d := accounts.Deps{Users: db, Tx: db, Jobs: db, Sessions: sessions, Clock: clock, Random: rand.Reader,
 		Hasher: argon2id.New(argon2id.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2)}
@@ -185,6 +185,49 @@ func TestLogin(t *testing.T) {
 		u, _ := b.db.FindUserByEmail(ctx, "login@example.com")
 		if !strings.Contains(u.PasswordHash, "m=128,") {
 			t.Fatalf("hash not upgraded: %s", u.PasswordHash)
+		}
+	})
+}
+
+// secondFactor is a ports.SecondFactor fake: every user has one on.
+type secondFactor struct{ asked []uuid.UUID }
+
+func (f *secondFactor) Challenge(_ context.Context, userID uuid.UUID) (string, bool, error) {
+	f.asked = append(f.asked, userID)
+	return "mfa-token-for-" + userID.String(), true, nil
+}
+
+func TestLoginWithSecondFactor(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	t.Run("RightPasswordStopsAtAChallengeWithoutASession", func(t *testing.T) {
+		t.Parallel()
+		f := &secondFactor{}
+		b := setup(t, func(d *accounts.Deps) { d.SecondFactor = f })
+		u, _, err := b.svc.Signup(ctx, "mfa@example.com", goodPassword, client)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, issued, err := b.svc.Login(ctx, "mfa@example.com", goodPassword, client)
+		var mfa *accounts.MFARequiredError
+		if !errors.As(err, &mfa) || mfa.Token != "mfa-token-for-"+u.ID.String() || issued.Token != "" {
+			t.Fatalf("Login = %+v, %v; want an mfa_token and no session", issued, err)
+		}
+		list, _ := b.db.ListSessionsByUser(ctx, u.ID, b.clock.Now())
+		if len(list) != 1 { // the signup's only
+			t.Fatalf("%d sessions, want the signup's alone", len(list))
+		}
+	})
+	t.Run("WrongPasswordIsRefusedBeforeAnyChallenge", func(t *testing.T) {
+		t.Parallel()
+		f := &secondFactor{}
+		b := setup(t, func(d *accounts.Deps) { d.SecondFactor = f })
+		if _, _, err := b.svc.Signup(ctx, "mfa@example.com", goodPassword, client); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := b.svc.Login(ctx, "mfa@example.com", "not the password", client)
+		if !errors.Is(err, auth.ErrInvalidCredentials) || len(f.asked) != 0 {
+			t.Fatalf("Login = %v, challenges %d; want invalid_credentials and none", err, len(f.asked))
 		}
 	})
 }

@@ -5,5 +5,6 @@
 // most common ones are refused. An unknown address and a wrong password give
 // the same error after the same work (a hash verification either way). A
 // signup's user, session and verification-email job commit together or not at
-// all.
+// all. An address whose domain enforces single sign-on is refused
+// (auth.ErrSSORequired) before any password is looked at.
 package accounts

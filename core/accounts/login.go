@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
+
 	"authd/core/auth"
+	"authd/ports"
 )
 
-// Login checks an email and password and starts a session. An unknown
+// Login checks an email and password and starts a session, or returns
+// *MFARequiredError when the user must give a second factor first. An unknown
 // address, an account without a password and a wrong password all answer
 // auth.ErrInvalidCredentials after one hash verification.
 func (s *Service) Login(ctx context.Context, email, password string, c auth.Client) (auth.User, auth.IssuedSession, error) {
@@ -17,6 +21,9 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 		// Still burn a verification: malformed and unknown look the same.
 		_, _, _ = s.verifyOrBurn(password, "")
 		return auth.User{}, auth.IssuedSession{}, auth.ErrInvalidCredentials
+	}
+	if err := s.checkSSO(ctx, email); err != nil {
+		return auth.User{}, auth.IssuedSession{}, err
 	}
 	u, err := s.d.Users.FindUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, auth.ErrNotFound) {
@@ -27,11 +34,33 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 		return auth.User{}, auth.IssuedSession{}, fmt.Errorf("accounts: verify: %w", err)
 	}
 	if !ok {
+		// Recorded for a real account only: an unknown address has nobody
+		// to tell. On its own, since there is no change to join.
+		if u.ID != uuid.Nil {
+			failed := map[string]string{"reason": "password"}
+			if err := s.record(auth.WithClient(ctx, c), u.ID, ports.EventLoginFailed, failed); err != nil {
+				return auth.User{}, auth.IssuedSession{}, err
+			}
+		}
 		return auth.User{}, auth.IssuedSession{}, auth.ErrInvalidCredentials
 	}
 	if rehash {
 		if err := s.rehash(ctx, u, password); err != nil {
 			return auth.User{}, auth.IssuedSession{}, err
+		}
+	}
+	// After the password, so it tells only someone who knows it; before the
+	// second factor, which would be asked for nothing.
+	if s.requireVerified && !u.EmailVerified {
+		return auth.User{}, auth.IssuedSession{}, auth.ErrEmailUnverified
+	}
+	if s.d.SecondFactor != nil {
+		token, required, err := s.d.SecondFactor.Challenge(ctx, u.ID)
+		if err != nil {
+			return auth.User{}, auth.IssuedSession{}, fmt.Errorf("accounts: second factor: %w", err)
+		}
+		if required {
+			return auth.User{}, auth.IssuedSession{}, &MFARequiredError{Token: token}
 		}
 	}
 	issued, err := s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
@@ -40,6 +69,25 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 	}
 	return u, issued, nil
 }
+
+// Option changes how the service behaves.
+type Option func(*Service)
+
+// RequireVerifiedLogin makes Login refuse a right password with
+// auth.ErrEmailUnverified while the account's address is not verified.
+func RequireVerifiedLogin(on bool) Option {
+	return func(s *Service) { s.requireVerified = on }
+}
+
+// MFARequiredError is Login's answer when the password was right and the
+// user has a second factor on: no session yet, but Token, the mfa_token that
+// completes the login with a code. Being an error, it cannot be mistaken for
+// a signed-in result by a caller that forgets to look for it.
+type MFARequiredError struct {
+	Token string
+}
+
+func (e *MFARequiredError) Error() string { return "accounts: a second factor is required" }
 
 // rehash upgrades a hash made with old parameters while the password is at
 // hand; it is the only moment it can be.
@@ -52,4 +100,13 @@ func (s *Service) rehash(ctx context.Context, u auth.User, password string) erro
 		return fmt.Errorf("accounts: rehash: %w", err)
 	}
 	return nil
+}
+
+// record writes a security event in the transaction of ctx, when the
+// service records any.
+func (s *Service) record(ctx context.Context, userID uuid.UUID, kind ports.EventKind, detail map[string]string) error {
+	if s.d.Activity == nil {
+		return nil
+	}
+	return s.d.Activity.Record(ctx, userID, kind, detail)
 }

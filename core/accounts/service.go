@@ -15,6 +15,15 @@ type Deps struct {
 	Sessions ports.SessionStarter
 	Clock    ports.Clock
 	Random   ports.Random
+	// SecondFactor stops a login at a challenge when the user has a second
+	// factor on (*mfa.Service). Optional: nil means no account has one.
+	SecondFactor ports.SecondFactor
+	// SSO refuses password login and signup for domains that enforce single
+	// sign-on (*sso.Service). Optional: nil means no domain does.
+	SSO ports.SSOPolicy
+	// Activity records new accounts and failed logins (*activity.Service).
+	// Optional: nil records nothing.
+	Activity ports.ActivityRecorder
 }
 
 // Service is the accounts capability.
@@ -23,10 +32,12 @@ type Service struct {
 	// dummyHash is verified against when an address is unknown, so that the
 	// answer takes as long as for a wrong password.
 	dummyHash string
+	// requireVerified refuses logins until the address is verified.
+	requireVerified bool
 }
 
 // New returns a Service; it panics on missing dependencies.
-func New(d Deps) *Service {
+func New(d Deps, opts ...Option) *Service {
 	if d.Users == nil || d.Tx == nil || d.Hasher == nil || d.Jobs == nil || d.Sessions == nil ||
 		d.Clock == nil || d.Random == nil {
 		panic("accounts: nil dependency")
@@ -35,7 +46,11 @@ func New(d Deps) *Service {
 	if err != nil {
 		panic(fmt.Sprintf("accounts: dummy hash: %v", err))
 	}
-	return &Service{d: d, dummyHash: dummy}
+	s := &Service{d: d, dummyHash: dummy}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // verifyOrBurn verifies password against hash, or against the dummy hash when

@@ -18,6 +18,9 @@ func (s *Service) Signup(ctx context.Context, email, password string, c auth.Cli
 	if err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}
+	if err := s.checkSSO(ctx, email); err != nil {
+		return auth.User{}, auth.IssuedSession{}, err
+	}
 	if err := CheckPassword(password, email); err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}
@@ -39,6 +42,9 @@ func (s *Service) Signup(ctx context.Context, email, password string, c auth.Cli
 		}
 		if _, err := s.d.Jobs.Enqueue(ctx, ports.SendEmailJob{UserID: u.ID, Email: ports.EmailVerify}, ports.JobOpts{}); err != nil {
 			return fmt.Errorf("accounts: enqueue verification: %w", err)
+		}
+		if err := s.record(auth.WithClient(ctx, c), u.ID, ports.EventAccountCreated, nil); err != nil {
+			return err
 		}
 		issued, err = s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
 		return err

@@ -82,6 +82,7 @@ var (
 	ErrInvalidCode        = newErr(KindInvalid, "invalid_code", "The code is not valid.")
 	ErrInvalidReturnTo    = newErr(KindInvalid, "invalid_return_to", "return_to is not an allowed destination.")
 	ErrEmailTaken         = newErr(KindConflict, "email_taken", "An account with this email already exists.")
+	ErrDomainTaken        = newErr(KindConflict, "domain_taken", "A SAML provider already serves this domain.")
 	ErrAlreadyVerified    = newErr(KindConflict, "already_verified", "The email address is already verified.")
 	ErrAlreadyEnrolled    = newErr(KindConflict, "already_enrolled", "A second factor is already enrolled.")
 	ErrDeletionPending    = newErr(KindConflict, "deletion_pending", "The account is scheduled for deletion.")

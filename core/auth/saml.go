@@ -19,6 +19,7 @@ type SAMLProvider struct {
 	EnforceSSO        bool
 	AllowIdPInitiated bool
 	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // SAMLAssertion is what a verified SAML response asserts about the user.

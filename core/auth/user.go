@@ -15,6 +15,10 @@ type User struct {
 	PasswordHash  string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// DeletionAt is when the account's pending deletion executes; nil when
+	// none is pending. Stores fill it on every user lookup (it is not a
+	// column of users, and CreateUser ignores it).
+	DeletionAt *time.Time
 }
 
 // HasPassword reports whether the user can sign in with a password.

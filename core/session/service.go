@@ -18,9 +18,17 @@ import (
 // Deps are the ports the service uses.
 type Deps struct {
 	Sessions ports.SessionStore
-	UA       ports.UAParser
-	Clock    ports.Clock
-	Random   ports.Random
+	// Users finds the address a new-device alert goes to.
+	Users ports.UserStore
+	// Tx and Jobs make a session and its new-device alert commit together.
+	Tx     ports.TxRunner
+	Jobs   ports.Enqueuer
+	UA     ports.UAParser
+	Clock  ports.Clock
+	Random ports.Random
+	// Activity records sign-ins, sign-outs and revocations in their
+	// transactions (*activity.Service). Optional: nil records nothing.
+	Activity ports.ActivityRecorder
 }
 
 // Config bounds session lifetimes.
@@ -29,6 +37,13 @@ type Config struct {
 	IdleTimeout   time.Duration // since last activity
 	TouchInterval time.Duration // how stale last_active_at may get before a write
 }
+
+// The ports other capabilities consume, satisfied here and wired in cmd.
+var (
+	_ ports.SessionStarter  = (*Service)(nil)
+	_ ports.SessionElevator = (*Service)(nil)
+	_ ports.SessionRevoker  = (*Service)(nil)
+)
 
 // Service manages device sessions.
 type Service struct {
@@ -39,7 +54,8 @@ type Service struct {
 // New returns a Service; it panics on missing dependencies so bad wiring
 // fails at start.
 func New(d Deps, cfg Config) *Service {
-	if d.Sessions == nil || d.UA == nil || d.Clock == nil || d.Random == nil {
+	if d.Sessions == nil || d.Users == nil || d.Tx == nil || d.Jobs == nil || d.UA == nil || d.Clock == nil ||
+		d.Random == nil {
 		panic("session: nil dependency")
 	}
 	if cfg.Lifetime <= 0 || cfg.IdleTimeout <= 0 {
@@ -71,7 +87,10 @@ func (s *Service) newToken() (string, error) {
 }
 
 // Start creates a session for a user who just authenticated with the methods
-// amr; the first is recorded as the session's auth_method.
+// amr; the first is recorded as the session's auth_method. In one
+// transaction (the caller's, when ctx carries one) it also revokes the
+// session the request replaces (see Replacing) and enqueues a new-device
+// alert when this device and network are new for the user.
 func (s *Service) Start(ctx context.Context, userID uuid.UUID, c auth.Client, amr ...string) (auth.IssuedSession, error) {
 	if len(amr) == 0 {
 		return auth.IssuedSession{}, errors.New("session: start without an authentication method")
@@ -87,12 +106,34 @@ func (s *Service) Start(ctx context.Context, userID uuid.UUID, c auth.Client, am
 	now := s.d.Clock.Now().UTC().Truncate(time.Microsecond)
 	sess := auth.Session{
 		ID: id, UserID: userID, TokenHash: HashToken(token),
-		IP: c.IP, UserAgent: c.UserAgent, Device: s.d.UA.Parse(c.UserAgent),
+		// Unmapped, so an IPv4 client behind a dual-stack listener is
+		// compared with its /24, not with a /48 of ::ffff:0:0/96.
+		IP: c.IP.Unmap(), UserAgent: c.UserAgent, Device: s.d.UA.Parse(c.UserAgent),
 		AuthMethod: amr[0], AMR: slices.Clone(amr),
 		CreatedAt: now, LastActiveAt: now, ExpiresAt: now.Add(s.cfg.Lifetime), ReauthenticatedAt: now,
 	}
-	if err := s.d.Sessions.CreateSession(ctx, sess); err != nil {
-		return auth.IssuedSession{}, fmt.Errorf("session: start: %w", err)
+	err = s.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.revokeReplaced(ctx, now); err != nil {
+			return err
+		}
+		// Asked before the insert, which would otherwise answer itself.
+		alert, err := s.isNewDevice(ctx, sess)
+		if err != nil {
+			return err
+		}
+		if err := s.d.Sessions.CreateSession(ctx, sess); err != nil {
+			return fmt.Errorf("session: start: %w", err)
+		}
+		if alert {
+			job := ports.SendEmailJob{UserID: userID, Email: ports.EmailNewDevice, SessionID: sess.ID}
+			if _, err := s.d.Jobs.Enqueue(ctx, job, ports.JobOpts{}); err != nil {
+				return fmt.Errorf("session: enqueue new-device alert: %w", err)
+			}
+		}
+		return s.recordSignIn(auth.WithClient(ctx, c), sess)
+	})
+	if err != nil {
+		return auth.IssuedSession{}, err
 	}
 	return auth.IssuedSession{Session: sess, Token: token}, nil
 }
@@ -130,9 +171,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (auth.Session,
 
 // Logout revokes the session itself.
 func (s *Service) Logout(ctx context.Context, sess auth.Session) error {
-	err := s.d.Sessions.RevokeSession(ctx, sess.UserID, sess.ID, s.d.Clock.Now())
-	if err != nil && !errors.Is(err, auth.ErrNotFound) {
-		return fmt.Errorf("session: logout: %w", err)
-	}
-	return nil
+	return s.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		err := s.d.Sessions.RevokeSession(ctx, sess.UserID, sess.ID, s.d.Clock.Now())
+		if errors.Is(err, auth.ErrNotFound) {
+			return nil // already ended: nothing happened to record
+		}
+		if err != nil {
+			return fmt.Errorf("session: logout: %w", err)
+		}
+		return s.record(ctx, sess.UserID, ports.EventLogout, map[string]string{"session_id": sess.ID.String()})
+	})
 }

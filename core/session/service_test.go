@@ -22,11 +22,15 @@ type testBundle struct {
 	user  auth.User
 }
 
-func setup(t *testing.T) testBundle {
+func setup(t *testing.T, opts ...func(*session.Deps)) testBundle {
 	t.Helper()
 	db := memory.New()
 	clock := memory.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	svc := session.New(session.Deps{Sessions: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader},
+	d := session.Deps{Sessions: db, Users: db, Tx: db, Jobs: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader}
+	for _, o := range opts {
+		o(&d)
+	}
+	svc := session.New(d,
 		session.Config{Lifetime: 30 * 24 * time.Hour, IdleTimeout: 7 * 24 * time.Hour, TouchInterval: time.Minute})
 	u := auth.User{ID: uuid.New(), Email: "dev@example.com", CreatedAt: clock.Now()}
 	if err := db.CreateUser(context.Background(), u); err != nil {
@@ -37,8 +41,18 @@ func setup(t *testing.T) testBundle {
 
 func (b testBundle) start(t *testing.T) auth.IssuedSession {
 	t.Helper()
-	s, err := b.svc.Start(context.Background(), b.user.ID,
-		auth.Client{IP: netip.MustParseAddr("198.51.100.4"), UserAgent: "TestAgent/1.0"}, auth.MethodPassword)
+	return b.startFrom(t, "198.51.100.4", "TestAgent/1.0")
+}
+
+// startFrom signs the user in from an address and a user agent (which
+// memory.UAParser takes as the device name).
+func (b testBundle) startFrom(t *testing.T, ip, userAgent string) auth.IssuedSession {
+	t.Helper()
+	var addr netip.Addr
+	if ip != "" {
+		addr = netip.MustParseAddr(ip)
+	}
+	s, err := b.svc.Start(context.Background(), b.user.ID, auth.Client{IP: addr, UserAgent: userAgent}, auth.MethodPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

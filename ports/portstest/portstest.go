@@ -21,6 +21,9 @@ type Stores struct {
 	Users    ports.UserStore
 	Sessions ports.SessionStore
 	Tx       ports.TxRunner
+	MFA      ports.MFAStore
+	StepUps  ports.StepUpAttemptStore
+	SSO      SSOStore
 }
 
 // Run runs the suite; newStores must return empty stores for each call.
@@ -28,6 +31,12 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Run("Users", func(t *testing.T) { t.Parallel(); testUsers(t, newStores) })
 	t.Run("Sessions", func(t *testing.T) { t.Parallel(); testSessions(t, newStores) })
 	t.Run("Tx", func(t *testing.T) { t.Parallel(); testTx(t, newStores) })
+	t.Run("MFA", func(t *testing.T) { t.Parallel(); testMFA(t, newStores) })
+	t.Run("StepUpAttempts", func(t *testing.T) { t.Parallel(); testStepUpAttempts(t, newStores) })
+	t.Run("SSOProviders", func(t *testing.T) { t.Parallel(); testSSOProviders(t, newStores) })
+	t.Run("SSOIdentities", func(t *testing.T) { t.Parallel(); testSSOIdentities(t, newStores) })
+	t.Run("SSOState", func(t *testing.T) { t.Parallel(); testSSOState(t, newStores) })
+	t.Run("SSOKeyPair", func(t *testing.T) { t.Parallel(); testSSOKeyPair(t, newStores) })
 }
 
 // base is a timestamp with PostgreSQL's microsecond precision.

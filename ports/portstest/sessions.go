@@ -2,6 +2,8 @@ package portstest
 
 import (
 	"context"
+	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -108,6 +110,114 @@ func testSessions(t *testing.T, newStores func(t *testing.T) Stores) {
 		}
 		if _, _, err := s.Sessions.FindSessionByTokenHash(ctx, theirs.TokenHash); err != nil {
 			t.Fatalf("another user's session was touched: %v", err)
+		}
+	})
+	t.Run("FoundByIDInAnyState", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		a := newSession(u.ID, "a", base)
+		must(t, s.Sessions.CreateSession(ctx, a))
+		got, err := s.Sessions.FindSessionByID(ctx, a.ID)
+		must(t, err)
+		if got.ID != a.ID || got.UserID != u.ID || got.Device != a.Device || got.IP != a.IP || got.RevokedAt != nil {
+			t.Fatalf("FindSessionByID = %+v, want %+v", got, a)
+		}
+		revokedAt := base.Add(time.Minute)
+		must(t, s.Sessions.RevokeSession(ctx, u.ID, a.ID, revokedAt))
+		got, err = s.Sessions.FindSessionByID(ctx, a.ID)
+		must(t, err)
+		if got.RevokedAt == nil || !got.RevokedAt.Equal(revokedAt) {
+			t.Fatalf("revoked_at = %v, want %v", got.RevokedAt, revokedAt)
+		}
+		_, err = s.Sessions.FindSessionByID(ctx, uuid.New())
+		wantErr(t, err, auth.ErrNotFound)
+	})
+	t.Run("RotatedTokenReplacesTheOldAndRecordsTheMethodOnce", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		a := newSession(u.ID, "a", base)
+		must(t, s.Sessions.CreateSession(ctx, a))
+		newHash := []byte("rotated-token-hash-of-32-bytes!!")
+		at := base.Add(time.Hour)
+		got, err := s.Sessions.RotateSessionToken(ctx, a.ID, newHash, auth.MethodOTP, at)
+		must(t, err)
+		if got.ID != a.ID || !slices.Equal(got.AMR, []string{auth.MethodPassword, auth.MethodOTP}) ||
+			!got.ReauthenticatedAt.Equal(at) || !got.LastActiveAt.Equal(at) || !got.CreatedAt.Equal(base) {
+			t.Fatalf("rotated = %+v", got)
+		}
+		_, _, err = s.Sessions.FindSessionByTokenHash(ctx, a.TokenHash)
+		wantErr(t, err, auth.ErrNotFound)
+		found, _, err := s.Sessions.FindSessionByTokenHash(ctx, newHash)
+		must(t, err)
+		if found.ID != a.ID || !slices.Equal(found.AMR, got.AMR) || !found.ReauthenticatedAt.Equal(at) {
+			t.Fatalf("found by the new hash: %+v", found)
+		}
+		again := []byte("rotated-again-hash-of-32-bytes!!")
+		got, err = s.Sessions.RotateSessionToken(ctx, a.ID, again, auth.MethodPassword, at.Add(time.Minute))
+		must(t, err)
+		if !slices.Equal(got.AMR, []string{auth.MethodPassword, auth.MethodOTP}) {
+			t.Fatalf("amr after a repeated method = %v, want no duplicate", got.AMR)
+		}
+	})
+	t.Run("RevokedSessionCannotBeRotated", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		a := newSession(u.ID, "a", base)
+		must(t, s.Sessions.CreateSession(ctx, a))
+		must(t, s.Sessions.RevokeSession(ctx, u.ID, a.ID, base))
+		newHash := []byte("rotated-token-hash-of-32-bytes!!")
+		_, err := s.Sessions.RotateSessionToken(ctx, a.ID, newHash, auth.MethodOTP, base)
+		wantErr(t, err, auth.ErrNotFound)
+		_, err = s.Sessions.RotateSessionToken(ctx, uuid.New(), newHash, auth.MethodOTP, base)
+		wantErr(t, err, auth.ErrNotFound)
+		_, _, err = s.Sessions.FindSessionByTokenHash(ctx, newHash)
+		wantErr(t, err, auth.ErrNotFound)
+	})
+	t.Run("DeviceSeenMatchesNameNetworkAndWindow", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		const name = "Firefox 128 on Linux"
+		v4 := netip.MustParsePrefix("203.0.113.0/24")
+		since := base.Add(-time.Hour)
+		anySession, seen, err := s.Sessions.DeviceSeen(ctx, u.ID, name, v4, since)
+		must(t, err)
+		if anySession || seen {
+			t.Fatalf("a user without sessions: any=%v seen=%v", anySession, seen)
+		}
+		a := newSession(u.ID, "a", base) // 203.0.113.7, active at base
+		v6 := newSession(u.ID, "6", base)
+		v6.IP, v6.Device.Name = netip.MustParseAddr("2001:db8:1:2::5"), "Safari 17.5 on iPhone"
+		must(t, s.Sessions.CreateSession(ctx, a))
+		must(t, s.Sessions.CreateSession(ctx, v6))
+		must(t, s.Sessions.RevokeSession(ctx, u.ID, a.ID, base)) // signing out does not forget the device
+		cases := []struct {
+			name    string
+			device  string
+			network string
+			since   time.Time
+			seen    bool
+		}{
+			{"SameNameAndNetwork", name, "203.0.113.0/24", since, true},
+			{"ActiveExactlyAtSince", name, "203.0.113.0/24", base, true},
+			{"OtherNetwork", name, "203.0.114.0/24", since, false},
+			{"OtherDeviceName", "Chrome 126 on Linux", "203.0.113.0/24", since, false},
+			{"LastActiveBeforeTheWindow", name, "203.0.113.0/24", base.Add(time.Second), false},
+			{"IPv6InsideTheSlash48", "Safari 17.5 on iPhone", "2001:db8:1::/48", since, true},
+			{"IPv6OtherSlash48", "Safari 17.5 on iPhone", "2001:db8:2::/48", since, false},
+		}
+		for _, c := range cases {
+			anySession, seen, err := s.Sessions.DeviceSeen(ctx, u.ID, c.device, netip.MustParsePrefix(c.network), c.since)
+			must(t, err)
+			if !anySession || seen != c.seen {
+				t.Errorf("%s: any=%v seen=%v, want any=true seen=%v", c.name, anySession, seen, c.seen)
+			}
+		}
+		other := newUser("stranger-" + uuid.NewString()[:8] + "@example.com")
+		must(t, s.Users.CreateUser(ctx, other))
+		anySession, seen, err = s.Sessions.DeviceSeen(ctx, other.ID, name, v4, since)
+		must(t, err)
+		if anySession || seen {
+			t.Fatalf("another user's sessions leaked in: any=%v seen=%v", anySession, seen)
 		}
 	})
 }

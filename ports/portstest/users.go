@@ -70,4 +70,54 @@ func testUsers(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("after update: hash %q updated_at %v", got.PasswordHash, got.UpdatedAt)
 		}
 	})
+	testUserEmails(t, newStores)
+}
+
+func testUserEmails(t *testing.T, newStores func(t *testing.T) Stores) {
+	ctx := context.Background()
+	t.Run("VerifiedOnlyWhileTheAddressIsTheSame", func(t *testing.T) {
+		t.Parallel()
+		s := newStores(t)
+		u := newUser("Dora@Example.com")
+		must(t, s.Users.CreateUser(ctx, u))
+		wantErr(t, s.Users.SetEmailVerified(ctx, u.ID, "someone-else@example.com", base), auth.ErrNotFound)
+		wantErr(t, s.Users.SetEmailVerified(ctx, uuid.New(), u.Email, base), auth.ErrNotFound)
+		got, err := s.Users.FindUserByID(ctx, u.ID)
+		must(t, err)
+		if got.EmailVerified {
+			t.Fatal("verified by a token for another address")
+		}
+		later := base.Add(time.Hour)
+		must(t, s.Users.SetEmailVerified(ctx, u.ID, "dora@example.COM", later))
+		got, err = s.Users.FindUserByID(ctx, u.ID)
+		must(t, err)
+		if !got.EmailVerified || !got.UpdatedAt.Equal(later) || got.Email != "Dora@Example.com" {
+			t.Fatalf("after verify: %+v", got)
+		}
+	})
+	t.Run("EmailIsUpdatedUnlessTaken", func(t *testing.T) {
+		t.Parallel()
+		s := newStores(t)
+		u, other := newUser("erin@example.com"), newUser("frank@example.com")
+		must(t, s.Users.CreateUser(ctx, u))
+		must(t, s.Users.CreateUser(ctx, other))
+		wantErr(t, s.Users.UpdateEmail(ctx, u.ID, "FRANK@example.com", true, base), auth.ErrEmailTaken)
+		wantErr(t, s.Users.UpdateEmail(ctx, uuid.New(), "nobody@example.com", true, base), auth.ErrNotFound)
+		later := base.Add(time.Hour)
+		must(t, s.Users.UpdateEmail(ctx, u.ID, "Erin.New@example.com", true, later))
+		got, err := s.Users.FindUserByEmail(ctx, "erin.new@example.com")
+		must(t, err)
+		if got.ID != u.ID || got.Email != "Erin.New@example.com" || !got.EmailVerified || !got.UpdatedAt.Equal(later) {
+			t.Fatalf("after update: %+v", got)
+		}
+		_, err = s.Users.FindUserByEmail(ctx, "erin@example.com")
+		wantErr(t, err, auth.ErrNotFound)
+		// Its own address in another case is not taken by itself.
+		must(t, s.Users.UpdateEmail(ctx, u.ID, "erin.new@example.com", false, later))
+		got, err = s.Users.FindUserByID(ctx, u.ID)
+		must(t, err)
+		if got.Email != "erin.new@example.com" || got.EmailVerified {
+			t.Fatalf("after recase: %+v", got)
+		}
+	})
 }

@@ -1,0 +1,115 @@
+package stepup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"authd/core/auth"
+	"authd/ports"
+)
+
+// Proof is what a step-up presents: exactly one of the fields.
+type Proof struct {
+	Password     string
+	TOTPCode     string
+	RecoveryCode string
+}
+
+// Elevation is a stepped-up session: its rotated token and when it stops
+// being recent.
+type Elevation struct {
+	Session auth.IssuedSession
+	Until   time.Time
+}
+
+// StepUp re-authenticates u on sess. auth.ErrInvalidRequest unless exactly
+// one proof is given; auth.ErrInvalidCredentials for a wrong one;
+// auth.RateLimited once the session's attempts in the window are spent;
+// auth.ErrUnauthenticated when the session ended meanwhile.
+func (s *Service) StepUp(ctx context.Context, sess auth.Session, u auth.User, p Proof) (Elevation, error) {
+	n := 0
+	for _, f := range []string{p.Password, p.TOTPCode, p.RecoveryCode} {
+		if f != "" {
+			n++
+		}
+	}
+	if n != 1 {
+		return Elevation{}, auth.ErrInvalidRequest.WithMessage("Give exactly one of password, totp_code and recovery_code.")
+	}
+	now := s.d.Clock.Now()
+	// Counted, and committed, before the proof is checked: concurrent guesses
+	// each take an attempt, so none slips past the bound.
+	claimed, start, err := s.d.Attempts.ClaimStepUpAttempt(ctx, sess.ID, u.ID, now, s.cfg.AttemptWindow, s.cfg.MaxAttempts)
+	if err != nil {
+		return Elevation{}, fmt.Errorf("stepup: claim attempt: %w", err)
+	}
+	if !claimed {
+		return Elevation{}, auth.RateLimited(start.Add(s.cfg.AttemptWindow).Sub(now))
+	}
+	method := auth.MethodOTP
+	if p.Password != "" {
+		method = auth.MethodPassword
+		// Checked outside the transaction: hashing is slow, and holds nothing.
+		if err := s.checkPassword(u, p.Password); err != nil {
+			return Elevation{}, s.recordFailure(ctx, u, method, err)
+		}
+	}
+	var issued auth.IssuedSession
+	err = s.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		switch {
+		case p.TOTPCode != "":
+			err = s.d.Codes.UseTOTP(ctx, u.ID, p.TOTPCode)
+		case p.RecoveryCode != "":
+			err = s.d.Codes.UseRecoveryCode(ctx, u.ID, p.RecoveryCode)
+		}
+		if errors.Is(err, auth.ErrInvalidCode) {
+			return auth.ErrInvalidCredentials.WithMessage("The code is not valid.")
+		}
+		if err != nil {
+			return err
+		}
+		issued, err = s.d.Elevator.Elevate(ctx, sess.ID, method)
+		if errors.Is(err, auth.ErrNotFound) {
+			return auth.ErrUnauthenticated // revoked between the lookup and now
+		}
+		if err != nil {
+			return err
+		}
+		return s.d.Attempts.ClearStepUpAttempts(ctx, sess.ID)
+	})
+	if err != nil {
+		return Elevation{}, s.recordFailure(ctx, u, method, err)
+	}
+	return Elevation{Session: issued, Until: s.ElevatedUntil(issued.Session)}, nil
+}
+
+func (s *Service) checkPassword(u auth.User, password string) error {
+	if !u.HasPassword() {
+		return auth.ErrInvalidCredentials.WithMessage("This account has no password.")
+	}
+	ok, _, err := s.d.Hasher.Verify(password, u.PasswordHash)
+	if err != nil {
+		return fmt.Errorf("stepup: verify password: %w", err)
+	}
+	if !ok {
+		return auth.ErrInvalidCredentials.WithMessage("The password is incorrect.")
+	}
+	return nil
+}
+
+// recordFailure records a wrong proof (auth.ErrInvalidCredentials) on its
+// own, outside the transaction it failed in, and returns err. A successful
+// step-up is recorded by the session's Elevate.
+func (s *Service) recordFailure(ctx context.Context, u auth.User, method string, err error) error {
+	if !errors.Is(err, auth.ErrInvalidCredentials) || s.d.Activity == nil {
+		return err
+	}
+	failed := map[string]string{"method": method}
+	if rerr := s.d.Activity.Record(ctx, u.ID, ports.EventStepUpFailed, failed); rerr != nil {
+		return rerr
+	}
+	return err
+}
