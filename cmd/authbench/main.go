@@ -27,6 +27,7 @@ type options struct {
 	sessions      int
 	checkSessions int
 	emails        int
+	deletes       int
 }
 
 func main() {
@@ -45,6 +46,7 @@ func main() {
 	flag.IntVar(&o.sessions, "sessions", 100_000, "sessions to store")
 	flag.IntVar(&o.checkSessions, "check-sessions", 10_000, "distinct sessions the check load uses")
 	flag.IntVar(&o.emails, "emails", 3_000, "emails the worker benchmark sends")
+	flag.IntVar(&o.deletes, "deletes", 2_000, "accounts the hard-delete benchmark removes")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -116,7 +118,7 @@ func run(ctx context.Context, o options) (bool, error) {
 
 	rep := &report{ok: true}
 	b := &bench{o: o, fx: fx, api: api, second: second, bare: bare, mail: mail, rep: rep}
-	for _, phase := range []func(context.Context) error{b.sessionCheck, b.login, b.mixed, b.revocation, b.worker} {
+	for _, phase := range []func(context.Context) error{b.sessionCheck, b.login, b.mixed, b.revocation, b.worker, b.hardDeletes} {
 		if err := phase(ctx); err != nil {
 			return false, err
 		}
