@@ -31,6 +31,7 @@ const (
 	EventMFADisabled       EventKind = "mfa_disabled"       // detail: method
 	EventDeletionRequested EventKind = "deletion_requested" // detail: execute_at
 	EventDeletionCancelled EventKind = "deletion_cancelled"
+	EventAccountLocked     EventKind = "account_locked" // detail: until
 )
 
 // SecurityEvent is one entry of a user's security activity (a

@@ -3,7 +3,7 @@
 // Driven adapters implement them: postgres and memory (stores, transactions),
 // riverqueue (the job enqueuer and canceller), smtpmail (the mailer), saml
 // (the SAML service provider), uap (the user-agent parser), argon2id (the
-// password hasher).
+// password hasher), metrics (the session counters).
 // Driving adapters, httpapi and the River workers, call the concrete core
 // services instead and need no port.
 //

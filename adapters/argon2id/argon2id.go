@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -29,19 +30,52 @@ const (
 )
 
 // Hasher implements ports.PasswordHasher. Its concurrency is bounded: each
-// hash holds MemoryKiB and a core for tens of milliseconds, and unbounded
-// parallel logins would starve every cheap request of CPU.
+// hash holds MemoryKiB and a core for tens of milliseconds. With nothing else
+// to do it runs one hash per core, so logins go as fast as the machine
+// hashes; while other work is waiting (see ShareCPUWith) it leaves that work a
+// core, so cheap requests are never starved by a burst of logins.
 type Hasher struct {
-	p   Params
-	sem chan struct{}
+	p       Params
+	max     int
+	mu      sync.Mutex
+	cond    *sync.Cond
+	running int
+	busy    func() bool
 }
 
 // New returns a Hasher with params, running at most concurrency hashes at once.
 func New(p Params, concurrency int) *Hasher {
-	if concurrency < 1 {
-		concurrency = 1
+	h := &Hasher{p: p, max: max(1, concurrency)}
+	h.cond = sync.NewCond(&h.mu)
+	return h
+}
+
+// ShareCPUWith makes the hasher run one hash fewer than its maximum (never
+// fewer than one) whenever busy reports other work in flight. Call it before
+// the first hash.
+func (h *Hasher) ShareCPUWith(busy func() bool) { h.busy = busy }
+
+func (h *Hasher) limit() int {
+	if h.busy != nil && h.busy() {
+		return max(1, h.max-1)
 	}
-	return &Hasher{p: p, sem: make(chan struct{}, concurrency)}
+	return h.max
+}
+
+func (h *Hasher) acquire() {
+	h.mu.Lock()
+	for h.running >= h.limit() {
+		h.cond.Wait()
+	}
+	h.running++
+	h.mu.Unlock()
+}
+
+func (h *Hasher) release() {
+	h.mu.Lock()
+	h.running--
+	h.mu.Unlock()
+	h.cond.Signal()
 }
 
 // Hash returns the PHC string of password under a fresh random salt.
@@ -74,8 +108,8 @@ func (h *Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 }
 
 func (h *Hasher) derive(password string, salt []byte, p Params, n uint32) []byte {
-	h.sem <- struct{}{}
-	defer func() { <-h.sem }()
+	h.acquire()
+	defer h.release()
 	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, n)
 }
 

@@ -63,6 +63,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	u, issued, err := s.d.Accounts.Login(r.Context(), req.Email, req.Password, s.client(r))
 	var mfaRequired *accounts.MFARequiredError
 	if errors.As(err, &mfaRequired) {
+		setLoginOutcome(r, "mfa_required")
 		writeJSON(w, http.StatusOK, mfaRequiredResponse{MFARequired: true, MFAToken: mfaRequired.Token})
 		return
 	}

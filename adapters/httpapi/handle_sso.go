@@ -158,6 +158,9 @@ func (s *Server) handleSAMLACS(w http.ResponseWriter, r *http.Request) {
 		s.acsFailed(w, r, err)
 		return
 	}
+	if out.StepUp {
+		setLoginOutcome(r, notALogin)
+	}
 	s.setSessionCookie(w, out.Session)
 	http.Redirect(w, r, out.ReturnTo, http.StatusSeeOther)
 }

@@ -17,16 +17,16 @@ type ctxKey int
 const (
 	loggerKey ctxKey = iota
 	principalKey
-	routeKey
+	exchangeKey
 )
 
 // recordRoute is router middleware: it tells observe, which runs outside the
 // router, which route template matched.
 func recordRoute(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if holder, ok := r.Context().Value(routeKey).(*string); ok {
-			if m := mux.CurrentRoute(r); m != nil {
-				*holder, _ = m.GetPathTemplate()
+		if m := mux.CurrentRoute(r); m != nil {
+			if tmpl, err := m.GetPathTemplate(); err == nil {
+				exchangeOf(r).route = tmpl
 			}
 		}
 		next.ServeHTTP(w, r)
@@ -81,18 +81,20 @@ func requestID(id string) string {
 	return hex.EncodeToString(b)
 }
 
-// observe is the outermost middleware: request ID, access log, panic
-// recovery and the headers every response carries. The log line names the
-// route template, never the raw URL, so nothing a client put in a path or
-// query string reaches the logs.
+// observe is the outermost middleware: request ID, access log, metrics,
+// panic recovery and the headers every response carries. The log line and
+// the metrics name the route template, never the raw URL, so nothing a
+// client put in a path or query string reaches the logs, and the metrics
+// keep one series per route however many paths are tried ("unmatched" for
+// those no route serves).
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r.Header.Get("X-Request-Id"))
 		log := s.log.With(slog.String("request_id", id))
-		route := "unmatched"
+		x := &exchange{route: "unmatched"}
 		ctx := context.WithValue(r.Context(), loggerKey, log)
-		r = r.WithContext(context.WithValue(ctx, routeKey, &route))
+		r = r.WithContext(context.WithValue(ctx, exchangeKey, x))
 		h := w.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -111,8 +113,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					writeError(rec, r, errPanic)
 				}
 			}
-			log.InfoContext(r.Context(), "request", slog.String("method", r.Method), slog.String("route", route),
-				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+			if rec.status == 0 {
+				rec.status = http.StatusOK // what net/http sends for a handler that wrote nothing
+			}
+			elapsed := time.Since(start)
+			s.metrics.observe(x, r.Method, rec.status, elapsed)
+			log.InfoContext(r.Context(), "request", slog.String("method", r.Method), slog.String("route", x.route),
+				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000))
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -4,12 +4,14 @@ import (
 	"net/http"
 
 	"github.com/gorilla/mux"
+
+	"authd/core/throttle"
 )
 
 // routes is the whole HTTP surface.
 func (s *Server) routes() *mux.Router {
 	r := mux.NewRouter()
-	r.Use(recordRoute, s.withClient)
+	r.Use(recordRoute, s.withClient, s.countCheap)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		// gorilla/mux v1.8.1 answers 404 instead of 405 once a subrouter
 		// has a route after the one whose method differs (gorilla/mux#739).
@@ -23,14 +25,17 @@ func (s *Server) routes() *mux.Router {
 
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet)
+	// Prometheus metrics; behind a bearer token when AUTHD_METRICS_TOKEN is set.
+	r.HandleFunc("/metrics", s.handleMetrics).Methods(http.MethodGet)
 
 	v1 := r.PathPrefix("/v1").Subrouter()
-	v1.HandleFunc("/signup", s.replacesSession(s.handleSignup)).Methods(http.MethodPost)
-	v1.HandleFunc("/login", s.replacesSession(s.handleLogin)).Methods(http.MethodPost)
+	// Per-IP limits wrap the routes that guess, create or send (limited).
+	v1.HandleFunc("/signup", s.limited(throttle.LimitSignup, s.replacesSession(s.handleSignup))).Methods(http.MethodPost)
+	v1.HandleFunc("/login", s.limited(throttle.LimitLogin, s.replacesSession(s.handleLogin))).Methods(http.MethodPost)
 	v1.HandleFunc("/logout", s.authenticated(s.handleLogout)).Methods(http.MethodPost)
 	v1.HandleFunc("/me", s.authenticated(s.handleMe)).Methods(http.MethodGet)
-	v1.HandleFunc("/login/mfa", s.replacesSession(s.handleLoginMFA)).Methods(http.MethodPost)
-	v1.HandleFunc("/step-up", s.authenticated(s.handleStepUp)).Methods(http.MethodPost)
+	v1.HandleFunc("/login/mfa", s.limited(throttle.LimitLogin, s.replacesSession(s.handleLoginMFA))).Methods(http.MethodPost)
+	v1.HandleFunc("/step-up", s.limited(throttle.LimitStepUp, s.authenticated(s.handleStepUp))).Methods(http.MethodPost)
 	v1.HandleFunc("/mfa/totp/enroll", s.authenticated(s.requireVerified(s.requireRecentAuth(s.handleTOTPEnroll)))).
 		Methods(http.MethodPost)
 	v1.HandleFunc("/mfa/totp/confirm", s.authenticated(s.handleTOTPConfirm)).Methods(http.MethodPost)
@@ -43,7 +48,8 @@ func (s *Server) routes() *mux.Router {
 	v1.HandleFunc("/session/check", s.authenticated(s.handleSessionCheck)).Methods(http.MethodGet)
 	// Tokens are taken by POST only: a GET of an emailed link never uses one.
 	v1.HandleFunc("/email/verify", s.handleVerifyEmail).Methods(http.MethodPost)
-	v1.HandleFunc("/email/verify/resend", s.authenticated(s.handleResendVerification)).Methods(http.MethodPost)
+	v1.HandleFunc("/email/verify/resend", s.limited(throttle.LimitResend, s.authenticated(s.handleResendVerification))).
+		Methods(http.MethodPost)
 	v1.HandleFunc("/email/change", s.authenticated(s.requireRecentAuth(s.handleChangeEmail))).Methods(http.MethodPost)
 	v1.HandleFunc("/password/forgot", s.handleForgotPassword).Methods(http.MethodPost)
 	v1.HandleFunc("/password/reset", s.handleResetPassword).Methods(http.MethodPost)

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"authd/adapters/httpapi/clientip"
 	"authd/core/accounts"
@@ -19,6 +20,7 @@ import (
 	"authd/core/session"
 	"authd/core/sso"
 	"authd/core/stepup"
+	"authd/core/throttle"
 	"authd/core/verification"
 )
 
@@ -39,6 +41,13 @@ type Deps struct {
 	// routes answer 404.
 	Deletion *deletion.Service
 	Activity *activity.Service
+	// Throttle limits login, signup, resend and step-up per client IP.
+	// Optional: nil limits nothing.
+	Throttle *throttle.Service
+	// Metrics is where the API registers its request and login metrics,
+	// and what GET /metrics serves. Optional: nil counts nothing and
+	// /metrics answers 404.
+	Metrics MetricsRegistry
 	// Ready reports whether the service can serve: database reachable, schema
 	// current.
 	Ready  func(ctx context.Context) error
@@ -52,6 +61,9 @@ type Config struct {
 	// AdminToken is the bearer token of the admin API; empty turns the
 	// admin API off (its routes answer 404).
 	AdminToken string
+	// MetricsToken, when set, is the bearer token GET /metrics requires;
+	// empty leaves /metrics open.
+	MetricsToken string
 }
 
 // Server is the HTTP API.
@@ -64,6 +76,11 @@ type Server struct {
 	publicURL  string // without a trailing slash
 	adminToken string
 	handler    http.Handler
+	// metrics is nil, and metricsHandler too, when Deps.Metrics is.
+	metrics        *httpMetrics
+	metricsHandler http.Handler
+	// cheap counts requests in flight that hash no password.
+	cheap atomic.Int64
 }
 
 // NewServer builds the API; it panics on missing dependencies.
@@ -79,6 +96,10 @@ func NewServer(d Deps, cfg Config) *Server {
 	s.cookieName = "authd_session"
 	if s.secure {
 		s.cookieName = "__Host-authd_session"
+	}
+	if d.Metrics != nil {
+		s.metrics = newHTTPMetrics(d.Metrics)
+		s.metricsHandler = MetricsHandler(d.Metrics, cfg.MetricsToken, d.Logger)
 	}
 	s.handler = s.observe(s.crossOrigin(s.routes()))
 	return s

@@ -37,6 +37,7 @@ type tables struct {
 	sso      ssoTables
 	deletion deletionTables
 	events   map[uuid.UUID]ports.SecurityEvent
+	throttle throttleTables
 }
 
 func (t tables) clone() tables {
@@ -48,6 +49,7 @@ func (t tables) clone() tables {
 		sso:      t.sso.clone(),
 		deletion: t.deletion.clone(),
 		events:   maps.Clone(t.events),
+		throttle: t.throttle.clone(),
 	}
 }
 
@@ -70,6 +72,7 @@ func New() *DB {
 		sso:      newSSOTables(),
 		deletion: newDeletionTables(),
 		events:   map[uuid.UUID]ports.SecurityEvent{},
+		throttle: newThrottleTables(),
 	}}
 }
 

@@ -150,6 +150,7 @@ func (db *DB) deleteUserRows(userID uuid.UUID) {
 	maps.DeleteFunc(t.sso.requests, func(_ string, r ports.SAMLRequest) bool { return r.UserID == userID })
 	delete(t.deletion.requests, userID)
 	maps.DeleteFunc(t.events, func(_ uuid.UUID, e ports.SecurityEvent) bool { return e.UserID == userID })
+	delete(t.throttle.runs, userID)
 }
 
 // CreateDeletionNotice implements ports.DeletionStore.

@@ -104,17 +104,24 @@ func (s *DeletionStore) CancelDeletionRequest(ctx context.Context, userID uuid.U
 }
 
 // deleteJobsSQL removes the user's jobs from River's table, which no foreign
-// key ties to users: every job whose row (args, errors, metadata) mentions
-// the user's ID, or their address as a whole word (an SMTP error may quote
-// it; a longer address that contains it is another person's), and the jobs
-// of their deletion request. It scans river_job, which is bounded by River's
-// retention; account deletions are rare enough for that.
+// key ties to users. Job args name users only under user_id, and deletion
+// requests under deletion_request_id, so containment finds those through
+// River's GIN index on args. Error messages are free text (an SMTP refusal may
+// quote the address): they are searched for the user's ID and for the address
+// as a whole word (a longer address that contains it is another person's),
+// but only in the jobs that have errors, which river_job_errors_idx lists, so
+// a delete costs index probes, not a scan of every job River keeps.
 const deleteJobsSQL = `
 	DELETE FROM river_job j
-	WHERE j.id <> $3 AND (strpos(j::text, $1::uuid::text) > 0
-		OR lower(j::text) ~ ('(^|[^a-z0-9._%+-])'
-			|| regexp_replace(lower($2::text), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g') || '($|[^a-z0-9._-])')
-		OR j.args->>'deletion_request_id' IN (SELECT d.id::text FROM deletion_requests d WHERE d.user_id = $1::uuid))`
+	WHERE j.id <> $3 AND j.id IN (
+		SELECT id FROM river_job WHERE args @> jsonb_build_object('user_id', $1::uuid::text)
+		UNION
+		SELECT id FROM river_job WHERE args @> jsonb_build_object('deletion_request_id',
+			(SELECT d.id::text FROM deletion_requests d WHERE d.user_id = $1::uuid))
+		UNION
+		SELECT id FROM river_job WHERE errors IS NOT NULL AND (strpos(errors::text, $1::uuid::text) > 0
+			OR lower(errors::text) ~ ('(^|[^a-z0-9._%+-])'
+				|| regexp_replace(lower($2::text), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g') || '($|[^a-z0-9._-])')))`
 
 // DeleteUserData runs inside the caller's transaction only, so that its
 // statements commit together. The user's row is locked first: a transaction

@@ -123,6 +123,9 @@ func (b deletionBundle) fill(t *testing.T, u auth.User, provider auth.SAMLProvid
 		ProviderID: provider.ID, BindingHash: hash("binding" + u.Email), ReturnTo: "/", Purpose: ports.SAMLPurposeStepUp,
 		SessionID: first.Session.ID, UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}))
 	must(b.activity.Record(ctx, u.ID, ports.EventLogin, map[string]string{"amr": "pwd"}))
+	until := now.Add(15 * time.Minute)
+	must(postgres.NewThrottleStore(b.db).PutAccountFailures(ctx, ports.AccountFailures{UserID: u.ID, Failures: 10,
+		LastAttemptAt: now, LastFailureAt: now, LockedUntil: &until}))
 	must(b.db.WithinTx(ctx, func(ctx context.Context) error {
 		_, err := b.queue.Enqueue(ctx, ports.SendEmailJob{UserID: u.ID, Email: ports.EmailVerify}, ports.JobOpts{})
 		return err

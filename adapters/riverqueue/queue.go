@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -48,12 +49,16 @@ type Config struct {
 	// after the attempt-th failure: the wait becomes attempt^4 × RetryBase.
 	// Zero keeps River's own policy (the same as one second).
 	RetryBase time.Duration
+	// Metrics, when set and the client works jobs, gets authd_jobs_total
+	// and authd_job_duration_seconds (see metrics.go).
+	Metrics prometheus.Registerer
 }
 
 // Queue is the River client on the shared pool.
 type Queue struct {
-	client *river.Client[pgx.Tx]
-	work   bool
+	client  *river.Client[pgx.Tx]
+	work    bool
+	metrics *jobMetrics // nil when not counting
 }
 
 // New builds a client on pool.
@@ -61,8 +66,10 @@ func New(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
 	rc := &river.Config{Logger: cfg.Logger, Workers: cfg.Workers}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{
-			QueueEmail:       {MaxWorkers: 20},
-			QueueMaintenance: {MaxWorkers: 5},
+			// Email jobs mostly wait on the SMTP server, so many run at
+			// once; maintenance jobs are database-bound.
+			QueueEmail:       {MaxWorkers: 100},
+			QueueMaintenance: {MaxWorkers: 20},
 		}
 		rc.PeriodicJobs = cfg.PeriodicJobs
 	}
@@ -73,7 +80,11 @@ func New(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("riverqueue: %w", err)
 	}
-	return &Queue{client: client, work: cfg.Work}, nil
+	q := &Queue{client: client, work: cfg.Work}
+	if cfg.Work && cfg.Metrics != nil {
+		q.metrics = newJobMetrics(cfg.Metrics)
+	}
+	return q, nil
 }
 
 // scaledRetry is River's attempt^4 backoff with another unit than the second.
@@ -92,7 +103,12 @@ func (q *Queue) Start(ctx context.Context) error {
 	if !q.work {
 		return nil
 	}
-	return q.client.Start(ctx)
+	q.watch()
+	if err := q.client.Start(ctx); err != nil {
+		q.unwatch()
+		return err
+	}
+	return nil
 }
 
 // Stop lets running jobs finish, until ctx ends.
@@ -100,6 +116,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if !q.work {
 		return nil
 	}
+	defer q.unwatch()
 	return q.client.Stop(ctx)
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -102,11 +103,13 @@ func (f *fixture) fill(ctx context.Context, users, sessions int) error {
 		owner := ids[i%users]
 		f.Tokens = append(f.Tokens, token)
 		f.Users = append(f.Users, owner)
-		rows[i] = []any{uuid.New(), owner, sum[:], "Mozilla/5.0 authbench", "Firefox 128 on Linux", "Firefox",
+		// The device and network the load logs in from: known, so logins
+		// raise no new-device alert.
+		rows[i] = []any{uuid.New(), owner, sum[:], loopback, "Mozilla/5.0 authbench", "Firefox 128 on Linux", "Firefox",
 			"Linux", "desktop", "pwd", []string{"pwd"}, now, now, now.Add(720 * time.Hour), now}
 	}
 	if _, err := f.Pool.CopyFrom(ctx, pgx.Identifier{"device_sessions"},
-		[]string{"id", "user_id", "token_hash", "user_agent", "device_name", "browser", "os", "device_type",
+		[]string{"id", "user_id", "token_hash", "ip", "user_agent", "device_name", "browser", "os", "device_type",
 			"auth_method", "amr", "created_at", "last_active_at", "expires_at", "reauthenticated_at"},
 		pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("seed sessions: %w", err)
@@ -114,6 +117,8 @@ func (f *fixture) fill(ctx context.Context, users, sessions int) error {
 	_, err = f.Pool.Exec(ctx, "ANALYZE")
 	return err
 }
+
+var loopback = netip.MustParseAddr("127.0.0.1")
 
 func randBytes(n int) []byte {
 	b := make([]byte, n)

@@ -58,6 +58,13 @@ type config struct {
 	// SAMLEmailAttributes name the attributes an SSO email is read from;
 	// empty for the usual ones.
 	SAMLEmailAttributes []string
+	// Throttle is the account lockout and the per-IP limits.
+	Throttle throttleConfig
+	// MetricsToken, when set, is required as a bearer token by /metrics.
+	MetricsToken string
+	// WorkerMetricsAddr is where authd worker serves /metrics and /healthz;
+	// empty serves nothing.
+	WorkerMetricsAddr string
 }
 
 // configError is a bad setting: the program stops with exit code 2 and one
@@ -118,6 +125,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.AdminToken != "" && len(c.AdminToken) < 32 {
 		return c, &configError{"AUTHD_ADMIN_TOKEN", "must be at least 32 characters (or empty to disable the admin API)"}
 	}
+	c.MetricsToken = getenv("AUTHD_METRICS_TOKEN")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		return c, &configError{"AUTHD_METRICS_TOKEN", "must be at least 32 characters (or empty to leave /metrics open)"}
+	}
+	if c.WorkerMetricsAddr = getenv("AUTHD_WORKER_METRICS_ADDR"); c.WorkerMetricsAddr != "" {
+		if err := checkAddr(c.WorkerMetricsAddr); err != nil {
+			return c, &configError{"AUTHD_WORKER_METRICS_ADDR", err.Error()}
+		}
+	}
 	if c.TrustedProxies, err = clientip.ParseTrusted(getenv("AUTHD_TRUSTED_PROXIES")); err != nil {
 		return c, &configError{"AUTHD_TRUSTED_PROXIES", err.Error()}
 	}
@@ -152,6 +168,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 	}
 	if err := loadSAMLConfig(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := loadThrottleConfig(&c, getenv); err != nil {
 		return c, err
 	}
 	c.LogLevel = env("AUTHD_LOG_LEVEL", "info")

@@ -21,6 +21,8 @@ func TestLoadConfigRefusesBadValues(t *testing.T) {
 		"AUTHD_SESSION_LIFETIME":     {"AUTHD_SESSION_LIFETIME": "-1h"},
 		"AUTHD_SESSION_IDLE_TIMEOUT": {"AUTHD_SESSION_IDLE_TIMEOUT": "soon"},
 		"AUTHD_LOG_LEVEL":            {"AUTHD_LOG_LEVEL": "loud"},
+		"AUTHD_METRICS_TOKEN":        {"AUTHD_METRICS_TOKEN": "short"},
+		"AUTHD_WORKER_METRICS_ADDR":  {"AUTHD_WORKER_METRICS_ADDR": "9090"},
 	}
 	for name, env := range cases {
 		_, err := loadConfig(func(k string) string { return env[k] })

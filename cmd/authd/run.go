@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
 
 	"authd/adapters/argon2id"
 	"authd/adapters/httpapi"
+	"authd/adapters/metrics"
 	"authd/adapters/postgres"
 	"authd/adapters/riverqueue"
 	"authd/adapters/smtpmail"
@@ -30,6 +32,7 @@ import (
 	"authd/core/session"
 	"authd/core/sso"
 	"authd/core/stepup"
+	"authd/core/throttle"
 	"authd/core/verification"
 	"authd/ports"
 )
@@ -39,7 +42,7 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
-const usage = `usage: authd [serve [--no-worker] [--no-migrate] | worker [--no-migrate] | migrate up|down|status | saml add|list|remove]`
+const usage = `usage: authd [serve [--no-worker] [--no-migrate] | worker [--no-migrate] | migrate up|down|status | saml add|list|remove | user delete <email|id> | sessions revoke --user <email|id>]`
 
 // systemClock is the real ports.Clock.
 type systemClock struct{}
@@ -70,8 +73,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd == "saml" {
+	switch cmd {
+	case "saml":
 		return runSAML(ctx, args, getenv, stdout, stderr)
+	case "user":
+		return runUser(ctx, args, getenv, stdout, stderr)
+	case "sessions":
+		return runSessions(ctx, args, getenv, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("authd "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -140,6 +148,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stopQueue(app.queue, log)
 	if cmd == "worker" {
 		log.Info("worker started")
+		if cfg.WorkerMetricsAddr != "" {
+			return serve(ctx, "AUTHD_WORKER_METRICS_ADDR", cfg.WorkerMetricsAddr,
+				httpapi.NewMetricsServer(app.metrics, cfg.MetricsToken, log), log)
+		}
 		<-ctx.Done()
 		return nil
 	}
@@ -159,9 +171,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	api := httpapi.NewServer(httpapi.Deps{Accounts: app.accounts, Sessions: app.sessions, MFA: app.mfa,
 		StepUp: app.stepUp, Verification: app.verification, SSO: app.sso, Deletion: app.deletion,
-		Activity: app.activity, Ready: ready, Logger: log},
-		httpapi.Config{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, AdminToken: cfg.AdminToken})
-	return serve(ctx, cfg.Addr, api, log)
+		Activity: app.activity, Throttle: app.throttle, Metrics: app.metrics, Ready: ready, Logger: log},
+		httpapi.Config{PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, AdminToken: cfg.AdminToken,
+			MetricsToken: cfg.MetricsToken})
+	app.hasher.ShareCPUWith(func() bool { return api.CheapInFlight() > 0 })
+	return serve(ctx, "AUTHD_ADDR", cfg.Addr, api, log)
 }
 
 // app is the wired core and the job queue.
@@ -180,17 +194,26 @@ type app struct {
 	// events.
 	deletion *deletion.Service
 	activity *activity.Service
+	// throttle is the account lockout and the per-IP limits.
+	throttle *throttle.Service
 	queue    *riverqueue.Queue
+	hasher   *argon2id.Hasher
+	// metrics is the registry every part counts on, served at /metrics.
+	metrics *prometheus.Registry
 }
 
 // build wires the graph: the only place that knows every concrete type.
 func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock ports.Clock) (*app, error) {
 	db := postgres.New(pool)
+	// One registry per run: parallel tests each run a program of their own.
+	reg := metrics.NewRegistry()
+	reg.MustRegister(metrics.NewPool(pool))
 	users := postgres.NewUserStore(db)
 	var sessionStore ports.SessionStore = postgres.NewSessionStore(db)
 	var cache *postgres.SessionCache
 	if cfg.SessionCacheSize > 0 {
 		cache = postgres.NewSessionCache(sessionStore, sessionCacheTTL, cfg.SessionCacheSize)
+		reg.MustRegister(metrics.NewSessionCache(cache.Stats))
 		sessionStore = cache
 		db.OnUserChange(cache.InvalidateUser)
 	}
@@ -202,8 +225,9 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	composers := map[ports.EmailKind]riverqueue.Composer{}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, riverqueue.NewEmailWorker(composers, mailer, log))
-	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic()}, RetryBase: cfg.JobRetryBase})
+	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers, Metrics: reg,
+		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic(), riverqueue.CleanupThrottlePeriodic()},
+		RetryBase:    cfg.JobRetryBase})
 	if err != nil {
 		return nil, err
 	}
@@ -213,10 +237,20 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	}
 	// Every capability records its security events through it.
 	act := activity.New(activity.Deps{Events: postgres.NewActivityStore(db), UA: parser, Clock: clock, Random: rand.Reader})
-	// Hashing uses every core but one, so cheap requests always find a core.
-	hasher := argon2id.New(argon2id.Default, max(1, runtime.GOMAXPROCS(0)-1))
+	// The brute-force defence: login, the second factor and step-up count
+	// attempts through it, a password reset lifts it, the API limits per IP.
+	lockoutCfg := cfg.Throttle.Lockout
+	lockoutCfg.Limits, lockoutCfg.AppURL = cfg.Throttle.Limits, cfg.AppURL
+	guard := throttle.New(throttle.Deps{Store: postgres.NewThrottleStore(db), Users: users, Tx: db, Jobs: queue,
+		Clock: clock, Activity: act}, lockoutCfg)
+	composers[ports.EmailAccountLocked] = guard.ComposeLockedEmail
+	river.AddWorker(workers, riverqueue.NewCleanupThrottleWorker(guard, log))
+	// One hash per core at most: more would only queue inside the CPU and
+	// multiply the 19 MiB each holds. The scheduler's preemption keeps cheap
+	// requests (session checks) flowing between hashes.
+	hasher := argon2id.New(argon2id.Default, runtime.GOMAXPROCS(0))
 	sessions := session.New(session.Deps{Sessions: sessionStore, Users: users, Tx: db, Jobs: queue, UA: parser,
-		Clock: clock, Random: rand.Reader, Activity: act},
+		Clock: clock, Random: rand.Reader, Activity: act, Metrics: metrics.NewSessions(reg, postgres.AfterCommit)},
 		session.Config{Lifetime: cfg.SessionLifetime, IdleTimeout: cfg.SessionIdle, TouchInterval: time.Minute})
 	composers[ports.EmailNewDevice] = sessions.ComposeNewDeviceEmail
 	mfaStore := postgres.NewMFAStore(db)
@@ -226,7 +260,7 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 		issuer = "authd"
 	}
 	second := mfa.New(mfa.Deps{Store: mfaStore, Users: users, Sessions: sessions, TOTP: totp.New(issuer),
-		Tx: db, Clock: clock, Random: rand.Reader, Activity: act}, mfa.Config{EncryptionKey: cfg.EncryptionKey})
+		Tx: db, Clock: clock, Random: rand.Reader, Activity: act, Lockout: guard}, mfa.Config{EncryptionKey: cfg.EncryptionKey})
 	sp, err := newSAMLSP(cfg, clock)
 	if err != nil {
 		return nil, err
@@ -238,30 +272,33 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 			StepUpMaxAge: cfg.StepUpMaxAge})
 	composers[ports.EmailSSOLinked] = singleSignOn.ComposeLinkedEmail
 	up := stepup.New(stepup.Deps{Hasher: hasher, Codes: second, Elevator: sessions, Attempts: mfaStore, Tx: db,
-		Clock: clock, SSO: singleSignOn, Activity: act}, stepup.Config{MaxAge: cfg.StepUpMaxAge})
+		Clock: clock, SSO: singleSignOn, Activity: act, Lockout: guard}, stepup.Config{MaxAge: cfg.StepUpMaxAge})
 	acc := accounts.New(accounts.Deps{Users: users, Tx: db, Hasher: hasher, Jobs: queue, Sessions: sessions,
-		Clock: clock, Random: rand.Reader, SecondFactor: second, SSO: singleSignOn, Activity: act},
+		Clock: clock, Random: rand.Reader, SecondFactor: second, SSO: singleSignOn, Activity: act, Lockout: guard},
 		accounts.RequireVerifiedLogin(cfg.RequireVerifiedLogin))
 	verificationStore := postgres.NewVerificationStore(db)
 	verif := verification.New(verification.Deps{Users: users, Verifications: verificationStore,
-		Requests: verificationStore, Changes: verificationStore, Tx: db, Jobs: queue,
-		Policy: accountPolicy{hasher}, Sessions: sessions, Clock: clock, Random: rand.Reader, Activity: act},
-		verification.Config{AppURL: cfg.AppURL, VerifyTTL: cfg.VerificationTTL, ResetTTL: time.Hour})
+		Requests: verificationStore, Changes: verificationStore, Tx: db, Jobs: queue, Policy: accountPolicy{hasher},
+		Sessions: sessions.RevokerFor(ports.RevokedPasswordReset, ports.RevokedPasswordChange), Clock: clock,
+		Random: rand.Reader, Activity: act, Lockout: guard},
+		verification.Config{AppURL: cfg.AppURL, VerifyTTL: cfg.VerificationTTL, ResetTTL: time.Hour,
+			ResetPerIP: cfg.Throttle.ForgotPerIP, ResetPerIPWindow: cfg.Throttle.ForgotWindow})
 	composers[ports.EmailVerify] = verif.ComposeVerifyEmail
 	composers[ports.EmailPasswordReset] = verif.ComposePasswordReset
 	composers[ports.EmailChangeVerify] = verif.ComposeEmailChange
 	composers[ports.EmailChangedNotice] = verif.ComposeEmailChanged
 	river.AddWorker(workers, riverqueue.NewCleanupVerificationsWorker(verif, log))
 	deletionStore := postgres.NewDeletionStore(db)
-	del := deletion.New(deletion.Deps{Store: deletionStore, Data: deletionStore, Users: users, Sessions: sessions, Tx: db,
+	del := deletion.New(deletion.Deps{Store: deletionStore, Data: deletionStore, Users: users,
+		Sessions: sessions.RevokerFor(ports.RevokedAll, ports.RevokedDeletion), Tx: db,
 		Jobs: queue, Canceller: queue, Activity: act, Clock: clock, Random: rand.Reader},
 		deletion.Config{Grace: cfg.DeletionGrace, AppURL: cfg.AppURL})
 	composers[ports.EmailDeletionScheduled] = del.ComposeScheduledEmail
 	composers[ports.EmailDeletionCancelled] = del.ComposeCancelledEmail
 	river.AddWorker(workers, riverqueue.NewHardDeleteWorker(del, log))
 	river.AddWorker(workers, riverqueue.NewAccountDeletedEmailWorker(del, mailer, log))
-	return &app{sessionCache: cache, accounts: acc, sessions: sessions, mfa: second, stepUp: up, verification: verif, sso: singleSignOn,
-		deletion: del, activity: act, queue: queue}, nil
+	return &app{metrics: reg, hasher: hasher, sessionCache: cache, accounts: acc, sessions: sessions, mfa: second, stepUp: up, verification: verif, sso: singleSignOn,
+		deletion: del, activity: act, throttle: guard, queue: queue}, nil
 }
 
 // accountPolicy lends the accounts rules for addresses and passwords to the
@@ -319,10 +356,10 @@ func newMailer(cfg config, log *slog.Logger) (ports.Mailer, error) {
 
 // serve listens first, so a taken or invalid port fails at start, then serves
 // until ctx ends and drains in-flight requests.
-func serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
+func serve(ctx context.Context, addrVar, addr string, h http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return &configError{"AUTHD_ADDR", err.Error()}
+		return &configError{addrVar, err.Error()}
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 32 << 10,

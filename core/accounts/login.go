@@ -14,9 +14,10 @@ import (
 // Login checks an email and password and starts a session, or returns
 // *MFARequiredError when the user must give a second factor first. An unknown
 // address, an account without a password and a wrong password all answer
-// auth.ErrInvalidCredentials after one hash verification.
-func (s *Service) Login(ctx context.Context, email, password string, c auth.Client) (auth.User, auth.IssuedSession, error) {
-	email, err := NormalizeEmail(email)
+// auth.ErrInvalidCredentials after one hash verification. An account that
+// failed too often answers rate-limited before its password is looked at.
+func (s *Service) Login(ctx context.Context, email, password string, c auth.Client) (u auth.User, issued auth.IssuedSession, err error) {
+	email, err = NormalizeEmail(email)
 	if err != nil {
 		// Still burn a verification: malformed and unknown look the same.
 		_, _, _ = s.verifyOrBurn(password, "")
@@ -25,9 +26,23 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 	if err := s.checkSSO(ctx, email); err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}
-	u, err := s.d.Users.FindUserByEmail(ctx, email)
+	u, err = s.d.Users.FindUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, auth.ErrNotFound) {
 		return auth.User{}, auth.IssuedSession{}, fmt.Errorf("accounts: login: %w", err)
+	}
+	if u.ID != uuid.Nil && s.d.Lockout != nil {
+		// Claimed before the password is looked at: a refusal says nothing
+		// about the guess, and concurrent guesses each count.
+		claim := s.d.Lockout.Attempt(ctx, u.ID)
+		switch {
+		case errors.Is(claim, auth.ErrNotFound):
+			u = auth.User{} // deleted meanwhile: answered as unknown
+		case claim != nil:
+			return auth.User{}, auth.IssuedSession{}, claim
+		default:
+			id := u.ID
+			defer func() { err = s.settle(ctx, id, err) }()
+		}
 	}
 	ok, rehash, err := s.verifyOrBurn(password, u.PasswordHash)
 	if err != nil {
@@ -63,11 +78,35 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 			return auth.User{}, auth.IssuedSession{}, &MFARequiredError{Token: token}
 		}
 	}
-	issued, err := s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
+	issued, err = s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
 	if err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}
 	return u, issued, nil
+}
+
+// settle tells the lockout how the attempt Login claimed ended, and returns
+// the login's outcome: a wrong password is a failure; a sign-in ends the
+// run; anything else (a second factor due, an unverified address, an error)
+// takes the attempt back, without forgiving earlier failures, since the
+// password alone signs nobody in. It runs even when the client has gone, so
+// no claim is left behind. A failure that cannot be counted fails the login;
+// a claim that cannot be taken back is left for the run's window to forget.
+func (s *Service) settle(ctx context.Context, userID uuid.UUID, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	switch {
+	case err == nil:
+		if rerr := s.d.Lockout.Reset(ctx, userID); rerr != nil {
+			return rerr
+		}
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		if ferr := s.d.Lockout.Fail(ctx, userID); ferr != nil {
+			return ferr
+		}
+	default:
+		_ = s.d.Lockout.Release(ctx, userID)
+	}
+	return err
 }
 
 // Option changes how the service behaves.

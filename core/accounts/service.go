@@ -24,6 +24,9 @@ type Deps struct {
 	// Activity records new accounts and failed logins (*activity.Service).
 	// Optional: nil records nothing.
 	Activity ports.ActivityRecorder
+	// Lockout delays and locks an account's logins after failed ones
+	// (*throttle.Service). Optional: nil never refuses.
+	Lockout ports.AccountLockout
 }
 
 // Service is the accounts capability.

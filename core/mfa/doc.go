@@ -8,5 +8,7 @@
 // stored as SHA-256 and consumed by a conditional write. An mfa_token is 256
 // random bits, stored as SHA-256, bound to one user, valid five minutes, used
 // once, and void after five attempts: attempts are counted before the code is
-// checked, so concurrent guesses cannot exceed the bound.
+// checked, so concurrent guesses cannot exceed the bound. With a lockout, a
+// login code is also an attempt at the account: claimed before the check, a
+// wrong one counts as a failure and a right one ends the run.
 package mfa

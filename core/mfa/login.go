@@ -50,7 +50,9 @@ func (s *Service) Challenge(ctx context.Context, userID uuid.UUID) (string, bool
 // CompleteLogin finishes a login with the mfa_token and a TOTP or recovery
 // code, and starts a session whose amr is [pwd, otp].
 // auth.ErrInvalidMFAToken for an unknown, expired, used or voided token;
-// ErrLoginCode for a wrong code, which spends one of the token's attempts.
+// ErrLoginCode for a wrong code, which spends one of the token's attempts
+// and counts toward the account's lockout; auth.RateLimited, before the code
+// is looked at, while the account is locked or waiting out its delay.
 func (s *Service) CompleteLogin(ctx context.Context, token, code string, c auth.Client) (auth.User, auth.IssuedSession, error) {
 	if len(token) != challengeTokenLen {
 		return auth.User{}, auth.IssuedSession{}, auth.ErrInvalidMFAToken
@@ -63,12 +65,29 @@ func (s *Service) CompleteLogin(ctx context.Context, token, code string, c auth.
 	if err != nil {
 		return auth.User{}, auth.IssuedSession{}, fmt.Errorf("mfa: claim challenge: %w", err)
 	}
+	if s.d.Lockout != nil {
+		// The account's attempt too, before the code is looked at: a locked
+		// account refuses a right code and a wrong one alike.
+		err := s.d.Lockout.Attempt(ctx, ch.UserID)
+		if errors.Is(err, auth.ErrNotFound) {
+			return auth.User{}, auth.IssuedSession{}, auth.ErrInvalidMFAToken // the user is gone
+		}
+		if err != nil {
+			return auth.User{}, auth.IssuedSession{}, err
+		}
+	}
 	var u auth.User
 	var issued auth.IssuedSession
-	// The code, the token and the session are spent together or not at all.
+	// The code, the token and the session are spent together or not at all;
+	// the account's failures are forgotten with them.
 	err = s.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		if err := s.useCode(ctx, ch.UserID, code); err != nil {
 			return err
+		}
+		if s.d.Lockout != nil {
+			if err := s.d.Lockout.Reset(ctx, ch.UserID); err != nil {
+				return err
+			}
 		}
 		err := s.d.Store.ConsumeMFAChallenge(ctx, ch.ID, s.now())
 		if errors.Is(err, auth.ErrNotFound) { // a racing request used it first
@@ -89,9 +108,20 @@ func (s *Service) CompleteLogin(ctx context.Context, token, code string, c auth.
 		if err := s.record(auth.WithClient(ctx, c), ch.UserID, ports.EventLoginFailed, failed); err != nil {
 			return auth.User{}, auth.IssuedSession{}, err
 		}
+		if s.d.Lockout != nil {
+			if err := s.d.Lockout.Fail(context.WithoutCancel(ctx), ch.UserID); err != nil {
+				return auth.User{}, auth.IssuedSession{}, err
+			}
+		}
 		return auth.User{}, auth.IssuedSession{}, ErrLoginCode
 	}
 	if err != nil {
+		if s.d.Lockout != nil {
+			// Undecided (a racing request used the token, or an error): the
+			// attempt is taken back; a claim that cannot be is left for the
+			// run's window to forget.
+			_ = s.d.Lockout.Release(context.WithoutCancel(ctx), ch.UserID)
+		}
 		return auth.User{}, auth.IssuedSession{}, err
 	}
 	return u, issued, nil

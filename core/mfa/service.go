@@ -26,6 +26,10 @@ type Deps struct {
 	// Activity records TOTP turned on and off and wrong login codes
 	// (*activity.Service). Optional: nil records nothing.
 	Activity ports.ActivityRecorder
+	// Lockout counts wrong login codes toward the account's lockout and
+	// refuses codes while it is locked (*throttle.Service). Optional: nil
+	// leaves only the per-token bound.
+	Lockout ports.AccountLockout
 }
 
 // Config holds the instance key and the login challenge's bounds.

@@ -11,5 +11,9 @@
 // Replacing) and a step-up rotates the token in place (Elevate). A session,
 // the revocation it replaces and its new-device alert job commit together,
 // and so does the security event of every sign-in, sign-out, revocation and
-// step-up (when a recorder is wired).
+// step-up (when a recorder is wired). Sessions started and revoked are
+// reported to ports.SessionMetrics in the same transaction, so a count is
+// taken only when what it counts commits; revocations are counted by reason,
+// which another capability's revocations get from the view RevokerFor gives
+// it.
 package session

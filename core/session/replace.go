@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"authd/core/auth"
+	"authd/ports"
 )
 
 type replacedKey struct{}
@@ -29,8 +30,12 @@ func (s *Service) revokeReplaced(ctx context.Context, at time.Time) error {
 		return nil
 	}
 	err := s.d.Sessions.RevokeSession(ctx, old.UserID, old.ID, at)
-	if err != nil && !errors.Is(err, auth.ErrNotFound) {
+	switch {
+	case errors.Is(err, auth.ErrNotFound):
+		return nil
+	case err != nil:
 		return fmt.Errorf("session: revoke replaced: %w", err)
 	}
+	s.d.Metrics.SessionsRevoked(ctx, ports.RevokedReplaced, 1)
 	return nil
 }

@@ -29,6 +29,9 @@ type Deps struct {
 	// Activity records sign-ins, sign-outs and revocations in their
 	// transactions (*activity.Service). Optional: nil records nothing.
 	Activity ports.ActivityRecorder
+	// Metrics counts sessions started and revoked, in the same
+	// transactions. Optional: nil counts nothing.
+	Metrics ports.SessionMetrics
 }
 
 // Config bounds session lifetimes.
@@ -63,6 +66,9 @@ func New(d Deps, cfg Config) *Service {
 	}
 	if cfg.TouchInterval <= 0 {
 		cfg.TouchInterval = time.Minute
+	}
+	if d.Metrics == nil {
+		d.Metrics = noMetrics{}
 	}
 	return &Service{d: d, cfg: cfg}
 }
@@ -124,6 +130,7 @@ func (s *Service) Start(ctx context.Context, userID uuid.UUID, c auth.Client, am
 		if err := s.d.Sessions.CreateSession(ctx, sess); err != nil {
 			return fmt.Errorf("session: start: %w", err)
 		}
+		s.d.Metrics.SessionStarted(ctx, sess.AMR)
 		if alert {
 			job := ports.SendEmailJob{UserID: userID, Email: ports.EmailNewDevice, SessionID: sess.ID}
 			if _, err := s.d.Jobs.Enqueue(ctx, job, ports.JobOpts{}); err != nil {
@@ -179,6 +186,7 @@ func (s *Service) Logout(ctx context.Context, sess auth.Session) error {
 		if err != nil {
 			return fmt.Errorf("session: logout: %w", err)
 		}
+		s.d.Metrics.SessionsRevoked(ctx, ports.RevokedLogout, 1)
 		return s.record(ctx, sess.UserID, ports.EventLogout, map[string]string{"session_id": sess.ID.String()})
 	})
 }

@@ -7,5 +7,8 @@
 // token is rotated, so a token copied earlier never carries the elevation.
 // Attempts are counted per session before the proof is checked, at most
 // MaxAttempts in a window that opens with the first one; a success clears
-// them. A refusal names the methods this user can use.
+// them. A refusal names the methods this user can use. With a lockout, a
+// proof is also an attempt at the account: a wrong one counts toward the
+// lockout a login sees, a right one ends the run, and a locked account
+// refuses step-ups too.
 package stepup

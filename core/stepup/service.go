@@ -23,6 +23,10 @@ type Deps struct {
 	// Activity records failed step-ups (*activity.Service); the session's
 	// Elevate records successful ones. Optional: nil records nothing.
 	Activity ports.ActivityRecorder
+	// Lockout counts wrong proofs toward the account's lockout and refuses
+	// step-ups while it is locked (*throttle.Service). Optional: nil leaves
+	// only the per-session bound.
+	Lockout ports.AccountLockout
 }
 
 // Config bounds the window and the attempts.

@@ -26,7 +26,8 @@ type Elevation struct {
 
 // StepUp re-authenticates u on sess. auth.ErrInvalidRequest unless exactly
 // one proof is given; auth.ErrInvalidCredentials for a wrong one;
-// auth.RateLimited once the session's attempts in the window are spent;
+// auth.RateLimited once the session's attempts in the window are spent or
+// while the account is locked out;
 // auth.ErrUnauthenticated when the session ended meanwhile.
 func (s *Service) StepUp(ctx context.Context, sess auth.Session, u auth.User, p Proof) (Elevation, error) {
 	n := 0
@@ -47,6 +48,15 @@ func (s *Service) StepUp(ctx context.Context, sess auth.Session, u auth.User, p 
 	}
 	if !claimed {
 		return Elevation{}, auth.RateLimited(start.Add(s.cfg.AttemptWindow).Sub(now))
+	}
+	if s.d.Lockout != nil {
+		// The account's attempt too: a step-up proof is a guess at the same
+		// credentials a login checks.
+		if err := s.d.Lockout.Attempt(ctx, u.ID); errors.Is(err, auth.ErrNotFound) {
+			return Elevation{}, auth.ErrUnauthenticated // the user is gone
+		} else if err != nil {
+			return Elevation{}, err
+		}
 	}
 	method := auth.MethodOTP
 	if p.Password != "" {
@@ -78,6 +88,11 @@ func (s *Service) StepUp(ctx context.Context, sess auth.Session, u auth.User, p 
 		if err != nil {
 			return err
 		}
+		if s.d.Lockout != nil {
+			if err := s.d.Lockout.Reset(ctx, u.ID); err != nil {
+				return err
+			}
+		}
 		return s.d.Attempts.ClearStepUpAttempts(ctx, sess.ID)
 	})
 	if err != nil {
@@ -101,9 +116,19 @@ func (s *Service) checkPassword(u auth.User, password string) error {
 }
 
 // recordFailure records a wrong proof (auth.ErrInvalidCredentials) on its
-// own, outside the transaction it failed in, and returns err. A successful
-// step-up is recorded by the session's Elevate.
+// own, outside the transaction it failed in, and counts it toward the
+// account's lockout; any other error takes the account's attempt back. It
+// returns err. A successful step-up is recorded by the session's Elevate.
 func (s *Service) recordFailure(ctx context.Context, u auth.User, method string, err error) error {
+	if s.d.Lockout != nil {
+		if !errors.Is(err, auth.ErrInvalidCredentials) {
+			// A claim that cannot be taken back is left for the run's
+			// window to forget.
+			_ = s.d.Lockout.Release(context.WithoutCancel(ctx), u.ID)
+		} else if ferr := s.d.Lockout.Fail(context.WithoutCancel(ctx), u.ID); ferr != nil {
+			return ferr
+		}
+	}
 	if !errors.Is(err, auth.ErrInvalidCredentials) || s.d.Activity == nil {
 		return err
 	}

@@ -23,7 +23,8 @@
 //   - Limits are counted in the database, so they hold across API processes:
 //     resends and email changes one a minute and five a day per user;
 //     password resets three an hour per account (dropped quietly, the answer
-//     stays 202) and twenty an hour per client IP (rate_limited).
+//     stays 202) and twenty an hour per client IP (rate_limited; configurable).
+//   - A password reset is never blocked by an account lockout, and lifts it.
 //   - A reset may be asked for any account, one without a password (single
 //     sign-on only) included: the emailed link proves the address as well as
 //     signup does, and login still refuses passwords where SSO is enforced.

@@ -14,8 +14,9 @@ var (
 	resendLimits = []limit{{1, time.Minute}, {5, 24 * time.Hour}}
 	// resetAccountLimit bounds reset emails per account, quietly.
 	resetAccountLimit = limit{3, time.Hour}
-	// resetIPLimit bounds reset requests per client IP, loudly. It only keeps
-	// one client from mailing everyone; the brute-force defence is elsewhere.
+	// resetIPLimit bounds reset requests per client IP, loudly, unless
+	// Config says otherwise. It only keeps one client from mailing everyone;
+	// the brute-force defence is elsewhere.
 	resetIPLimit = limit{20, time.Hour}
 )
 

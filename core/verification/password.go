@@ -20,8 +20,8 @@ const maxEmail = 254
 // answers the same either way, after about the same work (a lookup and a
 // record, plus one job insert for an account), so that the answer reveals
 // nothing. Beyond three an hour per account the request is dropped quietly;
-// beyond twenty an hour from one client IP it is refused with a rate-limited
-// error.
+// beyond the per-IP limit (twenty an hour unless configured) it is refused
+// with a rate-limited error. A locked-out account gets its email like any.
 func (s *Service) ForgotPassword(ctx context.Context, email string, ip netip.Addr) error {
 	email = strings.TrimSpace(email)
 	if email == "" || len(email) > maxEmail {
@@ -30,12 +30,12 @@ func (s *Service) ForgotPassword(ctx context.Context, email string, ip netip.Add
 	ip = ip.Unmap()
 	now := s.now()
 	return s.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
-		if ip.IsValid() {
-			times, err := s.d.Requests.EmailRequestTimesByIP(ctx, ip, ports.PurposePasswordReset, now.Add(-resetIPLimit.window))
+		if l := (limit{s.cfg.ResetPerIP, s.cfg.ResetPerIPWindow}); ip.IsValid() && l.n > 0 {
+			times, err := s.d.Requests.EmailRequestTimesByIP(ctx, ip, ports.PurposePasswordReset, now.Add(-l.window))
 			if err != nil {
 				return fmt.Errorf("verification: count requests: %w", err)
 			}
-			if d := wait(times, now, resetIPLimit); d > 0 {
+			if d := wait(times, now, l); d > 0 {
 				return auth.RateLimited(d)
 			}
 		}
@@ -82,7 +82,8 @@ func (s *Service) record(ctx context.Context, r ports.EmailRequest) error {
 // for any token but an unused, unexpired reset token sent to the account's
 // current address, and auth.ErrWeakPassword, leaving the token usable, for a
 // password the policy refuses. Using the emailed link also proves the
-// address, so it is marked verified.
+// address, so it is marked verified. A locked-out account resets like any
+// other, and the reset lifts the lock.
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) error {
 	hash, ok := parseToken(token)
 	if !ok {
@@ -122,6 +123,13 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string) 
 		}
 		if _, err := s.d.Sessions.RevokeAll(ctx, v.UserID); err != nil {
 			return fmt.Errorf("verification: reset: %w", err)
+		}
+		if s.d.Lockout != nil {
+			// Whoever was guessing the old password has nothing left to
+			// guess: the owner may sign in at once.
+			if err := s.d.Lockout.Reset(ctx, v.UserID); err != nil {
+				return fmt.Errorf("verification: reset: %w", err)
+			}
 		}
 		return s.recordEvent(ctx, v.UserID, ports.EventPasswordReset)
 	})

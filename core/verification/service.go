@@ -28,6 +28,9 @@ type Deps struct {
 	// Activity records password and address changes (*activity.Service).
 	// Optional: nil records nothing.
 	Activity ports.ActivityRecorder
+	// Lockout is lifted by a password reset, which it never blocks
+	// (*throttle.Service). Optional: nil has nothing to lift.
+	Lockout ports.AccountLockout
 }
 
 // Config is what the service needs to know.
@@ -38,6 +41,11 @@ type Config struct {
 	VerifyTTL time.Duration
 	// ResetTTL is the lifetime of password-reset tokens.
 	ResetTTL time.Duration
+	// ResetPerIP reset requests are allowed per client IP in
+	// ResetPerIPWindow: twenty an hour when both are zero, no limit when
+	// ResetPerIP is negative.
+	ResetPerIP       int
+	ResetPerIPWindow time.Duration
 }
 
 // Service is the verification capability.
@@ -54,6 +62,12 @@ func New(d Deps, cfg Config) *Service {
 	}
 	if cfg.AppURL == nil || cfg.VerifyTTL <= 0 || cfg.ResetTTL <= 0 {
 		panic("verification: app URL and token lifetimes are required")
+	}
+	if cfg.ResetPerIP == 0 && cfg.ResetPerIPWindow == 0 {
+		cfg.ResetPerIP, cfg.ResetPerIPWindow = resetIPLimit.n, resetIPLimit.window
+	}
+	if cfg.ResetPerIP > 0 && cfg.ResetPerIPWindow <= 0 {
+		panic("verification: the per-IP reset limit needs a window")
 	}
 	return &Service{d: d, cfg: cfg}
 }
