@@ -68,8 +68,12 @@ func New(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
 		rc.Queues = map[string]river.QueueConfig{
 			// Email jobs mostly wait on the SMTP server, so many run at
 			// once; maintenance jobs are database-bound.
-			QueueEmail:       {MaxWorkers: 100},
-			QueueMaintenance: {MaxWorkers: 20},
+			QueueEmail: {MaxWorkers: 100},
+			// A hard delete takes a few milliseconds, so River's default
+			// 100 ms between fetches, not the workers, would bound the rate
+			// (MaxWorkers per cooldown: 200/s); fetch every 5 ms instead.
+			// Fetches run only while jobs flow; idle polling is unchanged.
+			QueueMaintenance: {MaxWorkers: 20, FetchCooldown: 5 * time.Millisecond},
 		}
 		rc.PeriodicJobs = cfg.PeriodicJobs
 	}
