@@ -105,19 +105,19 @@ func (s *DeletionStore) CancelDeletionRequest(ctx context.Context, userID uuid.U
 
 // deleteJobsSQL removes the user's jobs from River's table, which no foreign
 // key ties to users. Job args name users only under user_id, and deletion
-// requests under deletion_request_id, so containment finds those through
-// River's GIN index on args. Error messages are free text (an SMTP refusal may
-// quote the address): they are searched for the user's ID and for the address
-// as a whole word (a longer address that contains it is another person's),
-// but only in the jobs that have errors, which river_job_errors_idx lists, so
-// a delete costs index probes, not a scan of every job River keeps.
+// requests under deletion_request_id, which two partial expression indexes
+// find by a probe. Error messages are free text (an SMTP refusal may quote
+// the address): they are searched for the user's ID and for the address as a
+// whole word (a longer address that contains it is another person's), but
+// only in the jobs that have errors, which river_job_errors_idx lists. So a
+// delete costs index probes, not a scan of every job River keeps.
 const deleteJobsSQL = `
 	DELETE FROM river_job j
 	WHERE j.id <> $3 AND j.id IN (
-		SELECT id FROM river_job WHERE args @> jsonb_build_object('user_id', $1::uuid::text)
+		SELECT id FROM river_job WHERE args ? 'user_id' AND args ->> 'user_id' = $1::uuid::text
 		UNION
-		SELECT id FROM river_job WHERE args @> jsonb_build_object('deletion_request_id',
-			(SELECT d.id::text FROM deletion_requests d WHERE d.user_id = $1::uuid))
+		SELECT id FROM river_job WHERE args ? 'deletion_request_id' AND args ->> 'deletion_request_id' =
+			(SELECT d.id::text FROM deletion_requests d WHERE d.user_id = $1::uuid)
 		UNION
 		SELECT id FROM river_job WHERE errors IS NOT NULL AND (strpos(errors::text, $1::uuid::text) > 0
 			OR lower(errors::text) ~ ('(^|[^a-z0-9._%+-])'

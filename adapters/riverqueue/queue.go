@@ -73,7 +73,7 @@ func New(pool *pgxpool.Pool, cfg Config) (*Queue, error) {
 			// 100 ms between fetches, not the workers, would bound the rate
 			// (MaxWorkers per cooldown: 200/s); fetch every 5 ms instead.
 			// Fetches run only while jobs flow; idle polling is unchanged.
-			QueueMaintenance: {MaxWorkers: 20, FetchCooldown: 5 * time.Millisecond},
+			QueueMaintenance: {MaxWorkers: 40, FetchCooldown: 5 * time.Millisecond},
 		}
 		rc.PeriodicJobs = cfg.PeriodicJobs
 	}

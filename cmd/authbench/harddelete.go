@@ -51,6 +51,7 @@ func (b *bench) hardDeletes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	settle(ctx, b, "send_email")
 	start := time.Now()
 	// One transaction: the jobs and the requests naming them, as
 	// POST /v1/account/deletion writes them.

@@ -225,22 +225,49 @@ func (b *bench) worker(ctx context.Context) error {
 			InsertOpts: &river.InsertOpts{Queue: "email"},
 		}
 	}
+	// Let what earlier phases queued (new-device alerts) drain first.
+	settle(ctx, b, "send_email")
 	before := b.mail.received.Load()
 	start := time.Now()
+	var ids []int64
 	err = pgx.BeginFunc(ctx, b.fx.Pool, func(tx pgx.Tx) error {
-		_, err := client.InsertManyFastTx(ctx, tx, params)
+		res, err := client.InsertManyTx(ctx, tx, params)
+		for _, r := range res {
+			ids = append(ids, r.Job.ID)
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	want := before + int64(b.o.emails)
-	for b.mail.received.Load() < want && time.Since(start) < 2*time.Minute {
+	var done int
+	for time.Since(start) < 2*time.Minute {
+		if err := b.fx.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE id = ANY($1) AND state = 'completed'`,
+			ids).Scan(&done); err != nil {
+			return err
+		}
+		if done == len(ids) {
+			break
+		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	got := b.mail.received.Load() - before
-	rate := float64(got) / time.Since(start).Seconds()
-	fmt.Printf("  delivered %d in %s\n", got, round(time.Since(start)))
-	b.rep.target("emails >= 500/s", got == int64(b.o.emails) && rate >= 500, "%.0f emails/s", rate)
+	took := time.Since(start)
+	rate := float64(done) / took.Seconds()
+	fmt.Printf("  %d jobs completed in %s; the sink received %d\n", done, round(took), b.mail.received.Load()-before)
+	b.rep.target("emails >= 500/s", done == b.o.emails && rate >= 500, "%.0f emails/s", rate)
 	return nil
+}
+
+// settle waits until no job of kind is waiting or running, so a phase
+// measures only its own work.
+func settle(ctx context.Context, b *bench, kind string) {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		var n int
+		if err := b.fx.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1
+			AND state IN ('available', 'running', 'retryable', 'scheduled')`, kind).Scan(&n); err != nil || n == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
