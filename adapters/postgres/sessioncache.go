@@ -143,6 +143,39 @@ func (c *SessionCache) InvalidateUser(id uuid.UUID) {
 	}
 }
 
+// sweepEvery drops expired entries every interval until ctx ends: entries
+// are otherwise replaced only when looked up again, and sessions that stopped
+// calling would hold memory (and garbage-collector time) for good.
+func (c *SessionCache) sweepEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			c.sweep(now)
+		}
+	}
+}
+
+func (c *SessionCache) sweep(now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key, e := range c.entries {
+		if now.Sub(e.fetched) >= c.ttl {
+			c.forget(key, e)
+		}
+	}
+}
+
+// Len is how many entries the cache holds.
+func (c *SessionCache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
 // setOn turns the cache on or off; either way it starts empty, since nothing
 // it held can be trusted across a gap in notifications.
 func (c *SessionCache) setOn(on bool) {

@@ -176,3 +176,17 @@ func TestSessionCacheIsBounded(t *testing.T) {
 		t.Fatal("a cache of one entry still held the evicted session")
 	}
 }
+
+func TestSessionCacheForgetsExpiredEntries(t *testing.T) {
+	t.Parallel()
+	b := setupCache(t)
+	c := postgres.NewSessionCache(b.store, 50*time.Millisecond, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go c.Listen(ctx, b.db.URL, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	waitFor(t, "the cache to hold the session", func() bool {
+		c.FindSessionByTokenHash(context.Background(), b.sess.TokenHash)
+		return c.Len() == 1
+	})
+	waitFor(t, "the sweep to drop the expired entry", func() bool { return c.Len() == 0 })
+}
