@@ -130,6 +130,7 @@ func run(ctx context.Context, o options) (bool, error) {
 		if !ok {
 			return false, fmt.Errorf("unknown phase %q", name)
 		}
+		b.quiesce(ctx)
 		if err := phase(ctx); err != nil {
 			return false, err
 		}

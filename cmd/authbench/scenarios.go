@@ -271,3 +271,24 @@ func settle(ctx context.Context, b *bench, kind string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// quiesce lets the work a phase left behind finish before the next starts,
+// so each phase measures itself alone: queued jobs, PostgreSQL's autovacuum
+// of the rows the last phase wrote, and the session cache's entries, which
+// expire after their TTL. Bounded to a minute.
+func (b *bench) quiesce(ctx context.Context) {
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		var busy int
+		err := b.fx.Pool.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker')
+			+ (SELECT count(*) FROM river_job WHERE state IN ('available', 'running'))`).Scan(&busy)
+		if err != nil || busy == 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := b.fx.Pool.Exec(ctx, "CHECKPOINT"); err != nil {
+		fmt.Println("  (checkpoint before the phase failed:", err, ")")
+	}
+}
