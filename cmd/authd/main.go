@@ -1,6 +1,7 @@
 // Command authd is the authentication service: `authd serve` runs the HTTP
 // API (and the job workers, unless --no-worker), `authd worker` runs only the
-// workers, `authd migrate up|down|status` manages the schema.
+// workers, `authd migrate up|down|status` manages the schema, and `authd saml`,
+// `authd user delete` and `authd sessions revoke` are the admin commands.
 package main
 
 import (
