@@ -26,15 +26,20 @@ type SessionCache struct {
 	ttl time.Duration
 	max int
 
+	// The maps hold no pointers in their keys and values but the entries
+	// themselves, so the garbage collector has little to walk however many
+	// sessions are cached: it runs often while passwords are hashed.
 	mu        sync.Mutex
 	on        bool
 	gen       uint64 // bumped by every invalidation; fills from before it are dropped
-	entries   map[string]*cacheEntry
-	byUser    map[uuid.UUID]map[string]struct{}
-	bySession map[uuid.UUID]string
+	entries   map[tokenKey]*cacheEntry
+	bySession map[uuid.UUID]tokenKey
 
 	hits, misses atomic.Int64
 }
+
+// tokenKey is a token hash (SHA-256) as a map key.
+type tokenKey [32]byte
 
 type cacheEntry struct {
 	s       auth.Session
@@ -51,9 +56,8 @@ func NewSessionCache(store ports.SessionStore, ttl time.Duration, max int) *Sess
 }
 
 func (c *SessionCache) reset() {
-	c.entries = map[string]*cacheEntry{}
-	c.byUser = map[uuid.UUID]map[string]struct{}{}
-	c.bySession = map[uuid.UUID]string{}
+	c.entries = map[tokenKey]*cacheEntry{}
+	c.bySession = map[uuid.UUID]tokenKey{}
 }
 
 // Stats reports lookups served from memory and from the database.
@@ -63,10 +67,10 @@ func (c *SessionCache) Stats() (hits, misses int64) { return c.hits.Load(), c.mi
 // transaction it always reads the database, which the transaction may have
 // changed.
 func (c *SessionCache) FindSessionByTokenHash(ctx context.Context, hash []byte) (auth.Session, auth.User, error) {
-	if _, inTx := TxFromContext(ctx); inTx {
+	if _, inTx := TxFromContext(ctx); inTx || len(hash) != len(tokenKey{}) {
 		return c.SessionStore.FindSessionByTokenHash(ctx, hash)
 	}
-	key := string(hash)
+	key := tokenKey(hash)
 	now := time.Now()
 	c.mu.Lock()
 	on, gen := c.on, c.gen
@@ -94,7 +98,7 @@ func (c *SessionCache) FindSessionByTokenHash(ctx context.Context, hash []byte) 
 
 // put stores e, first making room by dropping arbitrary entries (Go's map
 // order) when full: cheap, and fair enough for a cache refilled in one query.
-func (c *SessionCache) put(key string, e *cacheEntry) {
+func (c *SessionCache) put(key tokenKey, e *cacheEntry) {
 	if old, ok := c.entries[key]; ok {
 		c.forget(key, old)
 	}
@@ -105,22 +109,12 @@ func (c *SessionCache) put(key string, e *cacheEntry) {
 		c.forget(k, old)
 	}
 	c.entries[key] = e
-	if c.byUser[e.s.UserID] == nil {
-		c.byUser[e.s.UserID] = map[string]struct{}{}
-	}
-	c.byUser[e.s.UserID][key] = struct{}{}
 	c.bySession[e.s.ID] = key
 }
 
-func (c *SessionCache) forget(key string, e *cacheEntry) {
+func (c *SessionCache) forget(key tokenKey, e *cacheEntry) {
 	delete(c.entries, key)
 	delete(c.bySession, e.s.ID)
-	if keys := c.byUser[e.s.UserID]; keys != nil {
-		delete(keys, key)
-		if len(keys) == 0 {
-			delete(c.byUser, e.s.UserID)
-		}
-	}
 }
 
 // InvalidateSession drops the session's entry.
@@ -133,13 +127,17 @@ func (c *SessionCache) InvalidateSession(id uuid.UUID) {
 	}
 }
 
-// InvalidateUser drops every entry of the user.
+// InvalidateUser drops every entry of the user. It walks the whole cache:
+// users change rarely (an address verified, a deletion requested), and an
+// index by user would cost the collector more than this costs the change.
 func (c *SessionCache) InvalidateUser(id uuid.UUID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	for key := range c.byUser[id] {
-		c.forget(key, c.entries[key])
+	for key, e := range c.entries {
+		if e.s.UserID == id {
+			c.forget(key, e)
+		}
 	}
 }
 
