@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"authd/adapters/postgres"
 	"authd/core/auth"
@@ -83,9 +85,7 @@ type admin struct {
 	close func()
 }
 
-// openAdmin connects to a current schema (a command that changes accounts
-// does not migrate behind the operator's back) and wires the program as
-// samlAdmin does.
+// openAdmin wires the program for the account commands (see wireForAdmin).
 func openAdmin(ctx context.Context, getenv func(string) string, stderr io.Writer) (*admin, error) {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
@@ -93,13 +93,43 @@ func openAdmin(ctx context.Context, getenv func(string) string, stderr io.Writer
 	}
 	// The operator reads stdout; only errors go to stderr.
 	log := newLogger(stderr, "error")
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	a, pool, err := wireForAdmin(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
-	fail := func(err error) (*admin, error) {
+	return &admin{app: a, users: postgres.NewUserStore(postgres.New(pool)), close: pool.Close}, nil
+}
+
+// findUser finds the user an operator named by ID or by address (in any
+// case). An unknown one is an error of its own (exit code 1), not a usage
+// error: the command was right, the account is not there.
+func (a *admin) findUser(ctx context.Context, who string) (auth.User, error) {
+	who = strings.TrimSpace(who)
+	var u auth.User
+	var err error
+	if id, perr := uuid.Parse(who); perr == nil {
+		u, err = a.users.FindUserByID(ctx, id)
+	} else {
+		u, err = a.users.FindUserByEmail(ctx, who)
+	}
+	if errors.Is(err, auth.ErrNotFound) {
+		return u, fmt.Errorf("no user %q", who)
+	}
+	return u, err
+}
+
+// wireForAdmin wires the program as serve would, without serving or working
+// jobs, for the admin commands. The schema must be current: a command that
+// changes accounts or providers does not migrate behind the operator's back.
+// The caller closes the pool.
+func wireForAdmin(ctx context.Context, cfg config, log *slog.Logger) (*app, *pgxpool.Pool, error) {
+	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	fail := func(err error) (*app, *pgxpool.Pool, error) {
 		pool.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	migrator, err := postgres.NewMigrator(pool)
 	if err != nil {
@@ -127,23 +157,5 @@ func openAdmin(ctx context.Context, getenv func(string) string, stderr io.Writer
 	if err != nil {
 		return fail(err)
 	}
-	return &admin{app: a, users: postgres.NewUserStore(postgres.New(pool)), close: pool.Close}, nil
-}
-
-// findUser finds the user an operator named by ID or by address (in any
-// case). An unknown one is an error of its own (exit code 1), not a usage
-// error: the command was right, the account is not there.
-func (a *admin) findUser(ctx context.Context, who string) (auth.User, error) {
-	who = strings.TrimSpace(who)
-	var u auth.User
-	var err error
-	if id, perr := uuid.Parse(who); perr == nil {
-		u, err = a.users.FindUserByID(ctx, id)
-	} else {
-		u, err = a.users.FindUserByEmail(ctx, who)
-	}
-	if errors.Is(err, auth.ErrNotFound) {
-		return u, fmt.Errorf("no user %q", who)
-	}
-	return u, err
+	return a, pool, nil
 }

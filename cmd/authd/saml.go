@@ -228,43 +228,12 @@ func cliError(err error) error {
 	return err
 }
 
-// samlAdmin wires the program as serve would, without serving or working
-// jobs, and returns its SSO service. The schema must be current: a command
-// that edits providers does not migrate behind the operator's back.
+// samlAdmin wires the program for the saml commands (see wireForAdmin) and
+// returns its SSO service.
 func samlAdmin(ctx context.Context, cfg config, log *slog.Logger) (*sso.Service, func(), error) {
-	pool, err := postgres.Open(ctx, cfg.DatabaseURL)
+	a, pool, err := wireForAdmin(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
-	}
-	fail := func(err error) (*sso.Service, func(), error) {
-		pool.Close()
-		return nil, nil, err
-	}
-	migrator, err := postgres.NewMigrator(pool)
-	if err != nil {
-		return fail(err)
-	}
-	pending, err := migrator.Pending(ctx)
-	migrator.Close()
-	if err != nil {
-		return fail(err)
-	}
-	if pending {
-		return fail(errors.New("the database schema is not current: run `authd migrate up` first"))
-	}
-	if cfg.EncryptionKey == nil {
-		if cfg.EncryptionKey, err = generatedKey(ctx, pool, log); err != nil {
-			return fail(err)
-		}
-	}
-	if cfg.SAMLKeyPEM == nil {
-		if cfg.SAMLKeyPEM, cfg.SAMLCertPEM, err = samlKeyPair(ctx, pool, cfg, log); err != nil {
-			return fail(err)
-		}
-	}
-	a, err := build(cfg, pool, log, false, systemClock{})
-	if err != nil {
-		return fail(err)
 	}
 	return a.sso, pool.Close, nil
 }
