@@ -18,7 +18,7 @@ const InvalidationChannel = "authd_session_invalidation"
 // turned off and emptied at once (a notification may have been missed), and
 // turned back on, empty, once listening again. It returns when ctx ends.
 func (c *SessionCache) Listen(ctx context.Context, connString string, log *slog.Logger) {
-	go c.sweepEvery(ctx, c.ttl)
+	go c.sweepEvery(ctx, c.ttl/2)
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := c.listenOnce(ctx, connString)
