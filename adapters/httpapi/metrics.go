@@ -66,6 +66,10 @@ type exchange struct {
 	route string
 	code  string
 	login string
+	// log is the server's logger and requestID the request's, joined only
+	// when a handler logs (rarely), not on every request.
+	log       *slog.Logger
+	requestID string
 }
 
 // exchangeOf returns the request's exchange, or a throwaway one for a

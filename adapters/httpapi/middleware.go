@@ -15,8 +15,7 @@ import (
 type ctxKey int
 
 const (
-	loggerKey ctxKey = iota
-	principalKey
+	principalKey ctxKey = iota
 	exchangeKey
 )
 
@@ -35,8 +34,8 @@ func recordRoute(next http.Handler) http.Handler {
 
 // logger returns the request's logger, which carries its request ID.
 func logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {
-		return l
+	if x, ok := ctx.Value(exchangeKey).(*exchange); ok && x.log != nil {
+		return x.log.With(slog.String("request_id", x.requestID))
 	}
 	return slog.Default()
 }
@@ -87,28 +86,36 @@ func requestID(id string) string {
 // client put in a path or query string reaches the logs, and the metrics
 // keep one series per route however many paths are tried ("unmatched" for
 // those no route serves).
+// securityHeaders go on every response. Their keys are canonical and their
+// values shared and never modified, so setting them costs no allocation on a
+// path that runs for every request.
+var securityHeaders = http.Header{
+	"X-Content-Type-Options":  {"nosniff"},
+	"Referrer-Policy":         {"no-referrer"},
+	"Content-Security-Policy": {"default-src 'none'; frame-ancestors 'none'"},
+	"X-Frame-Options":         {"DENY"},
+	"Cache-Control":           {"no-store"},
+}
+
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r.Header.Get("X-Request-Id"))
-		log := s.log.With(slog.String("request_id", id))
-		x := &exchange{route: "unmatched"}
-		ctx := context.WithValue(r.Context(), loggerKey, log)
-		r = r.WithContext(context.WithValue(ctx, exchangeKey, x))
+		x := &exchange{route: "unmatched", log: s.log, requestID: id}
+		r = r.WithContext(context.WithValue(r.Context(), exchangeKey, x))
 		h := w.Header()
 		h.Set("X-Request-Id", id)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Cache-Control", "no-store")
+		for k, v := range securityHeaders {
+			h[k] = v
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				log.ErrorContext(r.Context(), "panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+				logger(r.Context()).ErrorContext(r.Context(), "panic", slog.Any("panic", p),
+					slog.String("stack", string(debug.Stack())))
 				if rec.status == 0 {
 					writeError(rec, r, errPanic)
 				}
@@ -118,8 +125,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 			elapsed := time.Since(start)
 			s.metrics.observe(x, r.Method, rec.status, elapsed)
-			log.InfoContext(r.Context(), "request", slog.String("method", r.Method), slog.String("route", x.route),
-				slog.Int("status", rec.status), slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000))
+			s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", slog.String("request_id", id),
+				slog.String("method", r.Method), slog.String("route", x.route), slog.Int("status", rec.status),
+				slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000))
 		}()
 		next.ServeHTTP(rec, r)
 	})

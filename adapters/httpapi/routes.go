@@ -23,6 +23,11 @@ func (s *Server) routes() *mux.Router {
 	})
 	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errMethodNotAllowed) })
 
+	// Forward auth for reverse proxies, called for every request of the apps
+	// behind them: registered first, since mux tries routes in order. A GET,
+	// so cookies pass the cross-origin check whatever page the proxied
+	// request came from.
+	r.HandleFunc("/v1/session/check", s.authenticated(s.handleSessionCheck)).Methods(http.MethodGet)
 	r.HandleFunc("/healthz", s.handleHealthz).Methods(http.MethodGet)
 	r.HandleFunc("/readyz", s.handleReadyz).Methods(http.MethodGet)
 	// Prometheus metrics; behind a bearer token when AUTHD_METRICS_TOKEN is set.
@@ -43,9 +48,6 @@ func (s *Server) routes() *mux.Router {
 	v1.HandleFunc("/sessions", s.authenticated(s.handleListSessions)).Methods(http.MethodGet)
 	v1.HandleFunc("/sessions/revoke-others", s.authenticated(s.handleRevokeOtherSessions)).Methods(http.MethodPost)
 	v1.HandleFunc("/sessions/{id}", s.authenticated(s.handleRevokeSession)).Methods(http.MethodDelete)
-	// Forward auth for reverse proxies; a GET, so cookies pass the
-	// cross-origin check whatever page the proxied request came from.
-	v1.HandleFunc("/session/check", s.authenticated(s.handleSessionCheck)).Methods(http.MethodGet)
 	// Tokens are taken by POST only: a GET of an emailed link never uses one.
 	v1.HandleFunc("/email/verify", s.handleVerifyEmail).Methods(http.MethodPost)
 	v1.HandleFunc("/email/verify/resend", s.limited(throttle.LimitResend, s.authenticated(s.handleResendVerification))).
