@@ -56,6 +56,9 @@ type SecurityEventStore interface {
 	// ListSecurityEventsByUser returns the user's latest limit events, newest
 	// first; every one of them when limit is zero or less.
 	ListSecurityEventsByUser(ctx context.Context, userID uuid.UUID, limit int) ([]SecurityEvent, error)
+	// DeleteSecurityEventsBefore deletes every event created before before,
+	// whoever it is about, and reports how many it deleted.
+	DeleteSecurityEventsBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // ActivityRecorder records a security event about a user. It joins the

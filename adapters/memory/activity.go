@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -48,4 +49,17 @@ func (db *DB) eventsOf(userID uuid.UUID, limit int) []ports.SecurityEvent {
 		out = out[:limit]
 	}
 	return out
+}
+
+// DeleteSecurityEventsBefore implements ports.SecurityEventStore.
+func (db *DB) DeleteSecurityEventsBefore(_ context.Context, before time.Time) (int, error) {
+	defer db.lock()()
+	n := 0
+	for id, e := range db.t.events {
+		if e.CreatedAt.Before(before) {
+			delete(db.t.events, id)
+			n++
+		}
+	}
+	return n, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -70,4 +71,13 @@ func (s *ActivityStore) ListSecurityEventsByUser(ctx context.Context, userID uui
 		return nil, fmt.Errorf("postgres: list security events: %w", err)
 	}
 	return out, nil
+}
+
+// DeleteSecurityEventsBefore reads security_events_created_at_idx.
+func (s *ActivityStore) DeleteSecurityEventsBefore(ctx context.Context, before time.Time) (int, error) {
+	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM security_events WHERE created_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete old security events: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

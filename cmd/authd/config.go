@@ -49,6 +49,8 @@ type config struct {
 	StepUpMaxAge  time.Duration
 	// DeletionGrace is how long after a deletion request the account goes.
 	DeletionGrace time.Duration
+	// ActivityRetention is how long security events are kept.
+	ActivityRetention time.Duration
 	// SAMLKeyPEM and SAMLCertPEM are the SP signing pair; nil when unset (a
 	// pair generated on first start and kept in the database is used then).
 	SAMLKeyPEM, SAMLCertPEM []byte
@@ -153,6 +155,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if c.DeletionGrace, err = parseDuration(env("AUTHD_DELETION_GRACE", "720h")); err != nil {
 		return c, &configError{"AUTHD_DELETION_GRACE", err.Error()}
+	}
+	if c.ActivityRetention, err = parseDuration(env("AUTHD_ACTIVITY_RETENTION", "4320h")); err != nil {
+		return c, &configError{"AUTHD_ACTIVITY_RETENTION", err.Error()}
 	}
 	if c.VerificationTTL, err = parseDuration(env("AUTHD_VERIFICATION_TTL", "24h")); err != nil {
 		return c, &configError{"AUTHD_VERIFICATION_TTL", err.Error()}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSignupLoginMeLogout(t *testing.T) {
@@ -96,4 +97,20 @@ func TestHealthAndReadiness(t *testing.T) {
 	b.do("GET", "/healthz", nil).want(t, http.StatusOK)
 	b.do("GET", "/readyz", nil).want(t, http.StatusOK)
 	b.do("GET", "/v1/nope", nil).want(t, http.StatusNotFound, "not_found")
+	// The maintenance jobs run once at start: the activity pruning completes.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var n int
+		if err := in.db.Pool.QueryRow(context.Background(),
+			`SELECT count(*) FROM river_job WHERE kind = 'prune_activity' AND state = 'completed'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the activity pruning did not complete:\n%s", in.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -226,8 +226,9 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	workers := river.NewWorkers()
 	river.AddWorker(workers, riverqueue.NewEmailWorker(composers, mailer, log))
 	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers, Metrics: reg,
-		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic(), riverqueue.CleanupThrottlePeriodic()},
-		RetryBase:    cfg.JobRetryBase})
+		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic(), riverqueue.CleanupThrottlePeriodic(),
+			riverqueue.PruneActivityPeriodic()},
+		RetryBase: cfg.JobRetryBase})
 	if err != nil {
 		return nil, err
 	}
@@ -237,6 +238,7 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	}
 	// Every capability records its security events through it.
 	act := activity.New(activity.Deps{Events: postgres.NewActivityStore(db), UA: parser, Clock: clock, Random: rand.Reader})
+	river.AddWorker(workers, riverqueue.NewPruneActivityWorker(act, cfg.ActivityRetention, log))
 	// The brute-force defence: login, the second factor and step-up count
 	// attempts through it, a password reset lifts it, the API limits per IP.
 	lockoutCfg := cfg.Throttle.Lockout

@@ -115,3 +115,26 @@ func TestRecent(t *testing.T) {
 		}
 	})
 }
+
+func TestPruneKeepsTheRetentionWindow(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	record := func() {
+		if err := b.svc.Record(ctx, b.user, ports.EventLogin, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record() // day 0
+	b.clock.Advance(100 * 24 * time.Hour)
+	record() // day 100
+	b.clock.Advance(81 * 24 * time.Hour)
+	n, err := b.svc.Prune(ctx, 180*24*time.Hour) // cut-off: day 1
+	if err != nil || n != 1 {
+		t.Fatalf("Prune = %d, %v; want the day-0 event only", n, err)
+	}
+	left, err := b.svc.Recent(ctx, b.user, 0)
+	if err != nil || len(left) != 1 {
+		t.Fatalf("left %d events, %v; want the day-100 one", len(left), err)
+	}
+}

@@ -83,3 +83,14 @@ func (s *Service) Recent(ctx context.Context, userID uuid.UUID, limit int) ([]po
 	}
 	return events, nil
 }
+
+// Prune deletes the events older than retention: the activity list shows
+// recent ones, and keeping a log of everyone's logins forever serves nobody.
+// A user's own events go with the account anyway.
+func (s *Service) Prune(ctx context.Context, retention time.Duration) (int, error) {
+	n, err := s.d.Events.DeleteSecurityEventsBefore(ctx, s.d.Clock.Now().Add(-retention))
+	if err != nil {
+		return 0, fmt.Errorf("activity: prune: %w", err)
+	}
+	return n, nil
+}

@@ -81,4 +81,28 @@ func testSecurityEvents(t *testing.T, newStores func(t *testing.T) DeletionStore
 			t.Fatal("a limited list is not the head of the full one")
 		}
 	})
+	t.Run("OldEventsArePrunedForEveryUser", func(t *testing.T) {
+		t.Parallel()
+		s := newStores(t)
+		u, other := newUser("prune@example.com"), newUser("prune-other@example.com")
+		must(t, s.Users.CreateUser(ctx, u))
+		must(t, s.Users.CreateUser(ctx, other))
+		old, kept := newEvent(u.ID, ports.EventLogin, base), newEvent(u.ID, ports.EventLogout, base.Add(time.Hour))
+		for _, e := range []ports.SecurityEvent{old, kept, newEvent(other.ID, ports.EventLogin, base.Add(time.Minute))} {
+			must(t, s.Events.CreateSecurityEvent(ctx, e))
+		}
+		n, err := s.Events.DeleteSecurityEventsBefore(ctx, base.Add(time.Hour))
+		must(t, err)
+		if n != 2 {
+			t.Fatalf("deleted %d events, want 2", n)
+		}
+		left, err := s.Events.ListSecurityEventsByUser(ctx, u.ID, 0)
+		must(t, err)
+		if len(left) != 1 || left[0].ID != kept.ID {
+			t.Fatalf("left %v, want only the event at the cut-off", left)
+		}
+		if rest, _ := s.Events.ListSecurityEventsByUser(ctx, other.ID, 0); len(rest) != 0 {
+			t.Fatalf("another user's old event was kept: %v", rest)
+		}
+	})
 }
