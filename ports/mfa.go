@@ -83,6 +83,9 @@ type MFAStore interface {
 	// ConsumeMFAChallenge marks the challenge used; auth.ErrNotFound when it
 	// already was.
 	ConsumeMFAChallenge(ctx context.Context, id uuid.UUID, at time.Time) error
+	// DeleteMFAChallengesBefore deletes the challenges that expired before
+	// before, used or not, and reports how many it deleted.
+	DeleteMFAChallengesBefore(ctx context.Context, before time.Time) (int, error)
 }
 
 // StepUpAttemptStore counts step-up attempts per session in a fixed window

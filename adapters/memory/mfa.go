@@ -203,3 +203,16 @@ func (db *DB) ClearStepUpAttempts(_ context.Context, sessionID uuid.UUID) error 
 	delete(db.t.mfa.stepUps, sessionID)
 	return nil
 }
+
+// DeleteMFAChallengesBefore implements ports.MFAStore.
+func (db *DB) DeleteMFAChallengesBefore(_ context.Context, before time.Time) (int, error) {
+	defer db.lock()()
+	n := 0
+	for id, c := range db.t.mfa.challenges {
+		if c.ExpiresAt.Before(before) {
+			delete(db.t.mfa.challenges, id)
+			n++
+		}
+	}
+	return n, nil
+}

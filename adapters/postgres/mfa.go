@@ -212,3 +212,12 @@ func (db *DB) InstanceSecret(ctx context.Context, name string, generate func() (
 	}
 	return value, tag.RowsAffected() == 1, nil
 }
+
+// DeleteMFAChallengesBefore reads mfa_challenges_expires_at_idx.
+func (st *MFAStore) DeleteMFAChallengesBefore(ctx context.Context, before time.Time) (int, error) {
+	tag, err := st.db.conn(ctx).Exec(ctx, `DELETE FROM mfa_challenges WHERE expires_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete old mfa challenges: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

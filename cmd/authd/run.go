@@ -227,7 +227,7 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	river.AddWorker(workers, riverqueue.NewEmailWorker(composers, mailer, log))
 	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers, Metrics: reg,
 		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic(), riverqueue.CleanupThrottlePeriodic(),
-			riverqueue.PruneActivityPeriodic()},
+			riverqueue.PruneActivityPeriodic(), riverqueue.CleanupMFAPeriodic()},
 		RetryBase: cfg.JobRetryBase})
 	if err != nil {
 		return nil, err
@@ -263,6 +263,7 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	}
 	second := mfa.New(mfa.Deps{Store: mfaStore, Users: users, Sessions: sessions, TOTP: totp.New(issuer),
 		Tx: db, Clock: clock, Random: rand.Reader, Activity: act, Lockout: guard}, mfa.Config{EncryptionKey: cfg.EncryptionKey})
+	river.AddWorker(workers, riverqueue.NewCleanupMFAWorker(second, log))
 	sp, err := newSAMLSP(cfg, clock)
 	if err != nil {
 		return nil, err

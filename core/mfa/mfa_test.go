@@ -333,6 +333,23 @@ func TestLogin(t *testing.T) {
 		}
 		return token
 	}
+	t.Run("CleanupDeletesOnlyLongExpiredChallenges", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		b.enable(t, b.user)
+		old := challenge(t, b, b.user)
+		b.clock.Advance(65*time.Minute + time.Second) // expired (5 min) more than an hour ago
+		fresh := challenge(t, b, b.user)
+		if n, err := b.svc.Cleanup(ctx); err != nil || n != 1 {
+			t.Fatalf("Cleanup = %d, %v; want the old challenge only", n, err)
+		}
+		if _, _, err := b.svc.CompleteLogin(ctx, old, "000000", client); !errors.Is(err, auth.ErrInvalidMFAToken) {
+			t.Fatalf("old token after cleanup: %v", err)
+		}
+		if _, _, err := b.svc.CompleteLogin(ctx, fresh, "000000", client); errors.Is(err, auth.ErrInvalidMFAToken) {
+			t.Fatal("the live challenge was deleted")
+		}
+	})
 	t.Run("NoChallengeWithoutTOTP", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t)

@@ -124,6 +124,23 @@ func testMFA(t *testing.T, newStores func(t *testing.T) Stores) {
 		_, err = s.MFA.ClaimMFAChallengeAttempt(ctx, fresh.TokenHash, base, 5)
 		wantErr(t, err, auth.ErrNotFound)
 	})
+	t.Run("ExpiredChallengesAreDeleted", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		old := ports.MFAChallenge{ID: uuid.New(), UserID: u.ID, TokenHash: bytes.Repeat([]byte("o"), 32),
+			CreatedAt: base, ExpiresAt: base.Add(5 * time.Minute)}
+		live := ports.MFAChallenge{ID: uuid.New(), UserID: u.ID, TokenHash: bytes.Repeat([]byte("l"), 32),
+			CreatedAt: base.Add(time.Hour), ExpiresAt: base.Add(time.Hour + 5*time.Minute)}
+		must(t, s.MFA.CreateMFAChallenge(ctx, old))
+		must(t, s.MFA.CreateMFAChallenge(ctx, live))
+		n, err := s.MFA.DeleteMFAChallengesBefore(ctx, base.Add(time.Hour))
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("deleted %d, want 1", n)
+		}
+		_, err = s.MFA.ClaimMFAChallengeAttempt(ctx, live.TokenHash, base.Add(time.Hour), 5)
+		must(t, err)
+	})
 	t.Run("ChallengeExpiresAtItsExpiry", func(t *testing.T) {
 		t.Parallel()
 		s, u := setup(t)
