@@ -115,6 +115,7 @@ func ensureTemplate(t testing.TB, ctx context.Context, admin *pgx.Conn) string {
 	var ready bool
 	err := admin.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", name).Scan(&ready)
 	if err == nil && ready {
+		dropStaleTemplates(ctx, admin, name)
 		templateOnce.name = name
 		return name
 	}
@@ -141,8 +142,29 @@ func ensureTemplate(t testing.TB, ctx context.Context, admin *pgx.Conn) string {
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" IS_TEMPLATE true"); err != nil {
 		t.Fatalf("pgtest: mark template: %v", err)
 	}
+	dropStaleTemplates(ctx, admin, name)
 	templateOnce.name = name
 	return name
+}
+
+// dropStaleTemplates removes the templates of earlier migration sets, so a
+// developer's server does not collect one per schema change. Best effort: a
+// template another run is copying right now stays until the next time.
+func dropStaleTemplates(ctx context.Context, admin *pgx.Conn, current string) {
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database WHERE datname LIKE 'authd\_tmpl\_%' AND datname <> $1`, current)
+	if err != nil {
+		return
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return
+	}
+	for _, name := range stale {
+		ident := pgx.Identifier{name}.Sanitize()
+		if _, err := admin.Exec(ctx, "ALTER DATABASE "+ident+" IS_TEMPLATE false"); err == nil {
+			_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident)
+		}
+	}
 }
 
 func migrationsHash(t testing.TB) string {
