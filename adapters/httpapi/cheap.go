@@ -1,10 +1,6 @@
 package httpapi
 
-import (
-	"net/http"
-
-	"github.com/gorilla/mux"
-)
+import "net/http"
 
 // hashingRoutes are the routes that may run a password hash, the one
 // expensive thing authd does. Every other request is cheap.
@@ -14,14 +10,13 @@ var hashingRoutes = map[string]bool{
 }
 
 // countCheap is router middleware counting the cheap requests in flight, so
-// the password hasher can leave them a core (see CheapInFlight).
+// the password hasher can leave them a core (see CheapInFlight). It runs after
+// recordRoute, which has put the matched template in the exchange.
 func (s *Server) countCheap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m := mux.CurrentRoute(r); m != nil {
-			if tmpl, _ := m.GetPathTemplate(); hashingRoutes[tmpl] {
-				next.ServeHTTP(w, r)
-				return
-			}
+		if hashingRoutes[exchangeOf(r).route] {
+			next.ServeHTTP(w, r)
+			return
 		}
 		s.cheap.Add(1)
 		defer s.cheap.Add(-1)

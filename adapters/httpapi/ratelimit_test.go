@@ -1,27 +1,16 @@
 package httpapi_test
 
 import (
-	"context"
-	"crypto/rand"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"authd/adapters/argon2id"
 	"authd/adapters/httpapi"
-	"authd/adapters/memory"
-	"authd/adapters/totp"
-	"authd/core/accounts"
-	"authd/core/mfa"
-	"authd/core/session"
-	"authd/core/stepup"
 	"authd/core/throttle"
 )
 
@@ -29,26 +18,11 @@ import (
 // loopback) with two logins a minute per client IP.
 func setupLimited(t *testing.T) *httptest.Server {
 	t.Helper()
-	db := memory.New()
-	clock := memory.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
-	sessions := session.New(session.Deps{Sessions: db, Users: db, Tx: db, Jobs: db, UA: memory.UAParser{}, Clock: clock, Random: rand.Reader},
-		session.Config{Lifetime: time.Hour, IdleTimeout: time.Hour})
-	hasher := argon2id.New(argon2id.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2)
-	second := mfa.New(mfa.Deps{Store: db, Users: db, Sessions: sessions, TOTP: totp.New("authd.test"), Tx: db,
-		Clock: clock, Random: rand.Reader}, mfa.Config{EncryptionKey: make([]byte, 32)})
-	acc := accounts.New(accounts.Deps{Users: db, Tx: db, Jobs: db, Sessions: sessions, Clock: clock, Random: rand.Reader,
-		Hasher: hasher, SecondFactor: second})
-	up := stepup.New(stepup.Deps{Hasher: hasher, Codes: second, Elevator: sessions, Attempts: db, Tx: db, Clock: clock},
-		stepup.Config{MaxAge: 10 * time.Minute})
-	public, _ := url.Parse("http://localhost:8080")
-	limits := throttle.New(throttle.Deps{Store: db, Users: db, Tx: db, Jobs: db, Clock: clock},
-		throttle.Config{AppURL: public, Limits: map[string]throttle.Rate{throttle.LimitLogin: {N: 2, Per: time.Minute}}})
-	api := httpapi.NewServer(httpapi.Deps{Accounts: acc, Sessions: sessions, MFA: second, StepUp: up, Throttle: limits,
-		Ready: func(context.Context) error { return nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		httpapi.Config{PublicURL: public, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}})
-	srv := httptest.NewServer(api)
-	t.Cleanup(srv.Close)
-	return srv
+	db, clock, d := newDeps(t)
+	d.Throttle = throttle.New(throttle.Deps{Store: db, Users: db, Tx: db, Jobs: db, Clock: clock},
+		throttle.Config{AppURL: publicURL, Limits: map[string]throttle.Rate{throttle.LimitLogin: {N: 2, Per: time.Minute}}})
+	return serve(t, d, httpapi.Config{PublicURL: publicURL,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}})
 }
 
 func TestPerIPLimitMiddleware(t *testing.T) {

@@ -28,7 +28,9 @@ type testBundle struct {
 	srv *httptest.Server
 }
 
-func setup(t *testing.T) testBundle {
+// newDeps wires the core on memory stores and a fixed clock, with cheap
+// hashing; tests add what they need before building the server.
+func newDeps(t *testing.T) (*memory.DB, *memory.Clock, httpapi.Deps) {
 	t.Helper()
 	db := memory.New()
 	clock := memory.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
@@ -41,13 +43,24 @@ func setup(t *testing.T) testBundle {
 		Hasher: hasher, SecondFactor: second})
 	up := stepup.New(stepup.Deps{Hasher: hasher, Codes: second, Elevator: sessions, Attempts: db, Tx: db, Clock: clock},
 		stepup.Config{MaxAge: 10 * time.Minute})
-	public, _ := url.Parse("http://localhost:8080")
-	api := httpapi.NewServer(httpapi.Deps{Accounts: acc, Sessions: sessions, MFA: second, StepUp: up,
-		Ready: func(context.Context) error { return nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
-		httpapi.Config{PublicURL: public})
-	srv := httptest.NewServer(api)
+	return db, clock, httpapi.Deps{Accounts: acc, Sessions: sessions, MFA: second, StepUp: up,
+		Ready: func(context.Context) error { return nil }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+// serve runs the API over loopback until the test ends.
+func serve(t *testing.T, d httpapi.Deps, cfg httpapi.Config) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(httpapi.NewServer(d, cfg))
 	t.Cleanup(srv.Close)
-	return testBundle{db: db, srv: srv}
+	return srv
+}
+
+var publicURL, _ = url.Parse("http://localhost:8080")
+
+func setup(t *testing.T) testBundle {
+	t.Helper()
+	db, _, d := newDeps(t)
+	return testBundle{db: db, srv: serve(t, d, httpapi.Config{PublicURL: publicURL})}
 }
 
 func (b testBundle) post(t *testing.T, path, contentType string, body io.Reader) (*http.Response, map[string]any) {

@@ -67,6 +67,6 @@ func (c *SessionCache) apply(payload string) {
 	case err == nil && kind == "u":
 		c.InvalidateUser(parsed)
 	default:
-		c.setOn(true)
+		c.flush()
 	}
 }

@@ -174,6 +174,14 @@ func (c *SessionCache) Len() int {
 	return len(c.entries)
 }
 
+// flush empties the cache and leaves it on or off.
+func (c *SessionCache) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.reset()
+}
+
 // setOn turns the cache on or off; either way it starts empty, since nothing
 // it held can be trusted across a gap in notifications.
 func (c *SessionCache) setOn(on bool) {
