@@ -11,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/crypto/argon2"
+	"authd/adapters/argon2id/internal/third_party/argon2"
 )
 
 // Params are the cost parameters of new hashes.
@@ -110,6 +110,14 @@ func (h *Hasher) Verify(password, hash string) (ok, rehash bool, err error) {
 func (h *Hasher) derive(password string, salt []byte, p Params, n uint32) []byte {
 	h.acquire()
 	defer h.release()
+	return Key(password, salt, p, n)
+}
+
+// Key is the n-byte argon2id key of password and salt, with no bound on
+// concurrency: what a Hasher runs for each hash, and the baseline authbench
+// measures logins against. The implementation is x/crypto's, reusing its
+// memory between hashes (see internal/third_party/argon2).
+func Key(password string, salt []byte, p Params, n uint32) []byte {
 	return argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, n)
 }
 
