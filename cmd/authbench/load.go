@@ -58,28 +58,54 @@ type request func(w, i int) *http.Request
 // drive runs conns closed-loop workers for d (bounded in time and so in
 // count) and measures every request's latency.
 func drive(ctx context.Context, conns int, d time.Duration, build request, ok func(*http.Response) bool) result {
+	return load(ctx, conns, d, build, ok).result()
+}
+
+// samples are the latencies and errors of one or more loads, and the time
+// they took.
+type samples struct {
+	lat     []time.Duration
+	errors  int
+	elapsed time.Duration
+}
+
+func (s *samples) add(o samples) {
+	s.lat = append(s.lat, o.lat...)
+	s.errors += o.errors
+	s.elapsed += o.elapsed
+}
+
+func (s samples) result() result {
+	all := slices.Clone(s.lat)
+	slices.Sort(all)
+	r := result{Requests: len(all), Errors: s.errors, Elapsed: s.elapsed}
+	if len(all) > 0 {
+		r.P50 = all[len(all)*50/100]
+		r.P99 = all[min(len(all)-1, len(all)*99/100)]
+		r.Max = all[len(all)-1]
+	}
+	return r
+}
+
+// load is drive's measurement. Workers start no request after d, and the
+// requests in flight then finish and count, the time they take included:
+// the rate is of whole requests, as rawHashes counts whole hashes.
+func load(ctx context.Context, conns int, d time.Duration, build request, ok func(*http.Response) bool) samples {
 	client := newClient(conns)
 	defer client.CloseIdleConnections()
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
 	lat := make([][]time.Duration, conns)
 	errs := make([]int, conns)
 	var wg sync.WaitGroup
 	start := time.Now()
+	deadline := start.Add(d)
 	for w := range conns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; ctx.Err() == nil; i++ {
+			for i := 0; ctx.Err() == nil && time.Now().Before(deadline); i++ {
 				req := build(w, i).WithContext(ctx)
 				t0 := time.Now()
 				resp, err := client.Do(req)
-				if ctx.Err() != nil { // cut by the deadline: not a sample
-					if resp != nil {
-						resp.Body.Close()
-					}
-					return
-				}
 				el := time.Since(t0)
 				good := err == nil && ok(resp)
 				if resp != nil {
@@ -93,22 +119,11 @@ func drive(ctx context.Context, conns int, d time.Duration, build request, ok fu
 		}()
 	}
 	wg.Wait()
-	return summarize(lat, errs, time.Since(start))
-}
-
-func summarize(lat [][]time.Duration, errs []int, elapsed time.Duration) result {
-	all := slices.Concat(lat...)
-	slices.Sort(all)
-	r := result{Requests: len(all), Elapsed: elapsed}
+	s := samples{lat: slices.Concat(lat...), elapsed: time.Since(start)}
 	for _, e := range errs {
-		r.Errors += e
+		s.errors += e
 	}
-	if len(all) > 0 {
-		r.P50 = all[len(all)*50/100]
-		r.P99 = all[min(len(all)-1, len(all)*99/100)]
-		r.Max = all[len(all)-1]
-	}
-	return r
+	return s
 }
 
 func drain(resp *http.Response) {
