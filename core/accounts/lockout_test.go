@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"authd/core/accounts"
 	"authd/core/auth"
 	"authd/core/throttle"
@@ -24,6 +26,19 @@ func (h *countingHasher) Verify(password, hash string) (bool, bool, error) {
 	h.verified.Add(1)
 	return h.PasswordHasher.Verify(password, hash)
 }
+
+// resetFails resets the run, then fails as a commit would: the session and
+// the reset must roll back together.
+type resetFails struct{ ports.AccountLockout }
+
+func (l resetFails) Reset(ctx context.Context, userID uuid.UUID) error {
+	if err := l.AccountLockout.Reset(ctx, userID); err != nil {
+		return err
+	}
+	return errLockoutStore
+}
+
+var errLockoutStore = errors.New("lockout store down")
 
 // setupLockout is setup with a lockout on the memory database: lock after
 // three failures, no delay before it.
@@ -94,6 +109,25 @@ func TestLoginLockout(t *testing.T) {
 		wrong(t, b, 2) // a third would lock, had the sign-in not reset the run
 		if _, _, err := b.svc.Login(ctx, "guarded@example.com", goodPassword, client); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("SignInThatFailsToCommitKeepsTheRunAndStartsNoSession", func(t *testing.T) {
+		t.Parallel()
+		b, _ := setupLockout(t, func(d *accounts.Deps) { d.Lockout = resetFails{d.Lockout} })
+		wrong(t, b, 2)
+		if _, _, err := b.svc.Login(ctx, "guarded@example.com", goodPassword, client); !errors.Is(err, errLockoutStore) {
+			t.Fatalf("sign-in whose reset fails = %v, want that failure", err)
+		}
+		u, err := b.db.FindUserByEmail(ctx, "guarded@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if list, err := b.sessions.List(ctx, u.ID); err != nil || len(list) != 1 {
+			t.Fatalf("sessions = %d, %v; want only the signup's: the failed sign-in's rolled back", len(list), err)
+		}
+		wrong(t, b, 1)
+		if _, _, err := b.svc.Login(ctx, "guarded@example.com", goodPassword, client); !errors.Is(err, auth.ErrRateLimited) {
+			t.Fatalf("after three failures around a failed sign-in = %v, want rate_limited: its reset rolled back", err)
 		}
 	})
 	t.Run("RightPasswordWithASecondFactorDueKeepsEarlierFailures", func(t *testing.T) {

@@ -30,6 +30,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 	if err != nil && !errors.Is(err, auth.ErrNotFound) {
 		return auth.User{}, auth.IssuedSession{}, fmt.Errorf("accounts: login: %w", err)
 	}
+	claimed := false // an attempt is claimed and not yet settled
 	if u.ID != uuid.Nil && s.d.Lockout != nil {
 		// Claimed before the password is looked at: a refusal says nothing
 		// about the guess, and concurrent guesses each count.
@@ -40,8 +41,13 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 		case claim != nil:
 			return auth.User{}, auth.IssuedSession{}, claim
 		default:
+			claimed = true
 			id := u.ID
-			defer func() { err = s.settle(ctx, id, err) }()
+			defer func() {
+				if claimed {
+					err = s.settle(ctx, id, err)
+				}
+			}()
 		}
 	}
 	ok, rehash, err := s.verifyOrBurn(password, u.PasswordHash)
@@ -78,34 +84,43 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 			return auth.User{}, auth.IssuedSession{}, &MFARequiredError{Token: token}
 		}
 	}
-	issued, err = s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
+	err = s.d.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		started, err := s.d.Sessions.Start(ctx, u.ID, c, auth.MethodPassword)
+		if err != nil {
+			return err
+		}
+		issued = started
+		if !claimed {
+			return nil
+		}
+		// The sign-in ends the run of failures in the session's own
+		// transaction: one commit for both, and never one without the other.
+		return s.d.Lockout.Reset(ctx, u.ID)
+	})
 	if err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}
+	claimed = false // settled by that commit
 	return u, issued, nil
 }
 
-// settle tells the lockout how the attempt Login claimed ended, and returns
-// the login's outcome: a wrong password is a failure; a sign-in ends the
-// run; anything else (a second factor due, an unverified address, an error)
-// takes the attempt back, without forgiving earlier failures, since the
-// password alone signs nobody in. It runs even when the client has gone, so
-// no claim is left behind. A failure that cannot be counted fails the login;
-// a claim that cannot be taken back is left for the run's window to forget.
+// settle tells the lockout how the attempt Login claimed ended when it did
+// not sign in (a sign-in resets the run in its session's transaction), and
+// returns the login's outcome: a wrong password is a failure; anything else
+// (a second factor due, an unverified address, an error) takes the attempt
+// back, without forgiving earlier failures, since the password alone signs
+// nobody in. It runs even when the client has gone, so no claim is left
+// behind. A failure that cannot be counted fails the login; a claim that
+// cannot be taken back is left for the run's window to forget.
 func (s *Service) settle(ctx context.Context, userID uuid.UUID, err error) error {
 	ctx = context.WithoutCancel(ctx)
-	switch {
-	case err == nil:
-		if rerr := s.d.Lockout.Reset(ctx, userID); rerr != nil {
-			return rerr
-		}
-	case errors.Is(err, auth.ErrInvalidCredentials):
+	if errors.Is(err, auth.ErrInvalidCredentials) {
 		if ferr := s.d.Lockout.Fail(ctx, userID); ferr != nil {
 			return ferr
 		}
-	default:
-		_ = s.d.Lockout.Release(ctx, userID)
+		return err
 	}
+	_ = s.d.Lockout.Release(ctx, userID)
 	return err
 }
 
