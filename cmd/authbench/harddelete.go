@@ -78,17 +78,28 @@ func (b *bench) hardDeletes(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("schedule deletes: %w", err)
 	}
-	var left int
+	// Polled cheaply (an index probe of the jobs not yet finalized) so the
+	// watching costs PostgreSQL little; the time is the last job's
+	// finalized_at, not when the poll noticed.
+	kind := ports.HardDeleteJob{}.Kind()
+	var pending int
 	for time.Since(start) < 2*time.Minute {
-		if err := b.fx.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE email LIKE 'delete-me-%'`).Scan(&left); err != nil {
+		if err := b.fx.Pool.QueryRow(ctx, `SELECT count(*) FROM river_job WHERE kind = $1
+			AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`, kind).Scan(&pending); err != nil {
 			return err
 		}
-		if left == 0 {
+		if pending == 0 {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
-	took := time.Since(start)
+	var left int
+	var last time.Time
+	if err := b.fx.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM users WHERE email LIKE 'delete-me-%'),
+		(SELECT max(finalized_at) FROM river_job WHERE kind = $1)`, kind).Scan(&left, &last); err != nil {
+		return err
+	}
+	took := last.Sub(start)
 	rate := float64(n-left) / took.Seconds()
 	fmt.Printf("  deleted %d in %s\n", n-left, round(took))
 	b.rep.target("hard deletes >= 200/s", left == 0 && rate >= 200, "%.0f deletes/s", rate)
