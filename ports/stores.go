@@ -63,6 +63,11 @@ type SessionStore interface {
 	// expired included), and whether one named deviceName, from an address
 	// inside network, was active at or after since. One indexed lookup.
 	DeviceSeen(ctx context.Context, userID uuid.UUID, deviceName string, network netip.Prefix, since time.Time) (anySession, seen bool, err error)
+	// DeleteExpiredSessions deletes at most limit sessions that expired
+	// before before, but never a user's most recently created one (so
+	// DeviceSeen still knows the user has signed in), and reports how many
+	// it deleted.
+	DeleteExpiredSessions(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // SessionStarter starts a device session for a user who just authenticated

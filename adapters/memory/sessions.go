@@ -134,3 +134,26 @@ func (db *DB) DeviceSeen(_ context.Context, userID uuid.UUID, deviceName string,
 	}
 	return anySession, false, nil
 }
+
+// DeleteExpiredSessions implements ports.SessionStore.
+func (db *DB) DeleteExpiredSessions(_ context.Context, before time.Time, limit int) (int, error) {
+	defer db.lock()()
+	newest := map[uuid.UUID]time.Time{}
+	for _, s := range db.t.sessions {
+		if s.CreatedAt.After(newest[s.UserID]) {
+			newest[s.UserID] = s.CreatedAt
+		}
+	}
+	n := 0
+	for id, s := range db.t.sessions {
+		if n == limit {
+			break
+		}
+		if s.ExpiresAt.Before(before) && s.CreatedAt.Before(newest[s.UserID]) {
+			delete(db.t.sessions, id)
+			delete(db.t.mfa.stepUps, id)
+			n++
+		}
+	}
+	return n, nil
+}

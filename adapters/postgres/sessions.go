@@ -185,3 +185,23 @@ func (st *SessionStore) DeviceSeen(ctx context.Context, userID uuid.UUID, device
 	}
 	return anySession, seen, nil
 }
+
+// deleteExpiredSQL finds its rows through device_sessions_expires_at_idx,
+// and each row's newer sibling through the user's index.
+const deleteExpiredSQL = `
+	DELETE FROM device_sessions WHERE id IN (
+		SELECT d.id FROM device_sessions d
+		WHERE d.expires_at < $1 AND EXISTS (
+			SELECT 1 FROM device_sessions n WHERE n.user_id = d.user_id AND n.created_at > d.created_at)
+		LIMIT $2)`
+
+// DeleteExpiredSessions implements ports.SessionStore. Their step-up
+// attempts and SAML requests go with them (ON DELETE CASCADE), and the
+// invalidation trigger tells every cache.
+func (st *SessionStore) DeleteExpiredSessions(ctx context.Context, before time.Time, limit int) (int, error) {
+	tag, err := st.db.conn(ctx).Exec(ctx, deleteExpiredSQL, before, limit)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete expired sessions: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -13,8 +13,8 @@ import (
 	"authd/adapters/postgres/pgtest"
 )
 
-// TestSessionQueriesUseTheirIndexes holds the per-request lookup and the
-// new-device check to index probes on a table big enough that the planner
+// TestSessionQueriesUseTheirIndexes holds the per-request lookup, the
+// new-device check and the hourly prune to index probes on a table big enough that the planner
 // would rather scan it than probe it if it could not.
 func TestSessionQueriesUseTheirIndexes(t *testing.T) {
 	t.Parallel()
@@ -50,6 +50,8 @@ func TestSessionQueriesUseTheirIndexes(t *testing.T) {
 		{"NewDeviceCheck", postgres.DeviceSeenSQL,
 			[]any{userID, "Device 3", netip.MustParsePrefix("198.51.3.0/24"), time.Now().Add(-90 * 24 * time.Hour)},
 			[]string{"device_sessions_device_idx"}},
+		{"ExpiredSessionsPrune", postgres.DeleteExpiredSQL, []any{time.Now().Add(-90 * 24 * time.Hour), 1000},
+			[]string{"device_sessions_expires_at_idx"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -103,14 +103,15 @@ func TestHealthAndReadiness(t *testing.T) {
 		var n int
 		if err := in.db.Pool.QueryRow(context.Background(),
 			`SELECT count(DISTINCT kind) FROM river_job WHERE state = 'completed'
-			 AND kind IN ('prune_activity', 'cleanup_mfa_challenges', 'cleanup_verifications')`).Scan(&n); err != nil {
+			 AND kind IN ('prune_activity', 'cleanup_mfa_challenges', 'cleanup_verifications', 'cleanup_throttle',
+			 'prune_sessions')`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n == 3 {
+		if n == 5 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of the 3 maintenance jobs completed:\n%s", n, in.logs)
+			t.Fatalf("%d of the 5 maintenance jobs completed:\n%s", n, in.logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

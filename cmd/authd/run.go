@@ -226,9 +226,8 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	workers := river.NewWorkers()
 	river.AddWorker(workers, riverqueue.NewEmailWorker(composers, mailer, log))
 	queue, err := riverqueue.New(pool, riverqueue.Config{Logger: log, Work: work, Workers: workers, Metrics: reg,
-		PeriodicJobs: []*river.PeriodicJob{riverqueue.CleanupVerificationsPeriodic(), riverqueue.CleanupThrottlePeriodic(),
-			riverqueue.PruneActivityPeriodic(), riverqueue.CleanupMFAPeriodic()},
-		RetryBase: cfg.JobRetryBase})
+		PeriodicJobs: riverqueue.MaintenancePeriodic(),
+		RetryBase:    cfg.JobRetryBase})
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +237,6 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	}
 	// Every capability records its security events through it.
 	act := activity.New(activity.Deps{Events: postgres.NewActivityStore(db), UA: parser, Clock: clock, Random: rand.Reader})
-	river.AddWorker(workers, riverqueue.NewPruneActivityWorker(act, cfg.ActivityRetention, log))
 	// The brute-force defence: login, the second factor and step-up count
 	// attempts through it, a password reset lifts it, the API limits per IP.
 	lockoutCfg := cfg.Throttle.Lockout
@@ -246,7 +244,6 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	guard := throttle.New(throttle.Deps{Store: postgres.NewThrottleStore(db), Users: users, Tx: db, Jobs: queue,
 		Clock: clock, Activity: act}, lockoutCfg)
 	composers[ports.EmailAccountLocked] = guard.ComposeLockedEmail
-	river.AddWorker(workers, riverqueue.NewCleanupThrottleWorker(guard, log))
 	// One hash per core at most: more would only queue inside the CPU and
 	// multiply the 19 MiB each holds. The scheduler's preemption keeps cheap
 	// requests (session checks) flowing between hashes.
@@ -263,7 +260,6 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	}
 	second := mfa.New(mfa.Deps{Store: mfaStore, Users: users, Sessions: sessions, TOTP: totp.New(issuer),
 		Tx: db, Clock: clock, Random: rand.Reader, Activity: act, Lockout: guard}, mfa.Config{EncryptionKey: cfg.EncryptionKey})
-	river.AddWorker(workers, riverqueue.NewCleanupMFAWorker(second, log))
 	sp, err := newSAMLSP(cfg, clock)
 	if err != nil {
 		return nil, err
@@ -290,7 +286,8 @@ func build(cfg config, pool *pgxpool.Pool, log *slog.Logger, work bool, clock po
 	composers[ports.EmailPasswordReset] = verif.ComposePasswordReset
 	composers[ports.EmailChangeVerify] = verif.ComposeEmailChange
 	composers[ports.EmailChangedNotice] = verif.ComposeEmailChanged
-	river.AddWorker(workers, riverqueue.NewCleanupVerificationsWorker(verif, log))
+	riverqueue.AddMaintenanceWorkers(workers, riverqueue.Maintenance{Verification: verif, Throttle: guard, MFA: second,
+		Activity: act, ActivityRetention: cfg.ActivityRetention, Sessions: sessions}, log)
 	deletionStore := postgres.NewDeletionStore(db)
 	del := deletion.New(deletion.Deps{Store: deletionStore, Data: deletionStore, Users: users,
 		Sessions: sessions.RevokerFor(ports.RevokedAll, ports.RevokedDeletion), Tx: db,

@@ -220,6 +220,54 @@ func testSessions(t *testing.T, newStores func(t *testing.T) Stores) {
 			t.Fatalf("another user's sessions leaked in: any=%v seen=%v", anySession, seen)
 		}
 	})
+	t.Run("ExpiredSessionsArePrunedButEachUsersNewestStays", func(t *testing.T) {
+		t.Parallel()
+		s, u := setup(t)
+		day := 24 * time.Hour
+		session := func(userID uuid.UUID, token string, created, expires time.Time) auth.Session {
+			x := newSession(userID, token, created)
+			x.CreatedAt, x.ReauthenticatedAt, x.ExpiresAt = created, created, expires
+			must(t, s.Sessions.CreateSession(ctx, x))
+			return x
+		}
+		old := session(u.ID, "old", base.Add(-200*day), base.Add(-170*day))
+		revoked := session(u.ID, "revoked", base.Add(-150*day), base.Add(-120*day))
+		must(t, s.Sessions.RevokeSession(ctx, u.ID, revoked.ID, base.Add(-149*day)))
+		recent := session(u.ID, "recent", base.Add(-40*day), base.Add(-10*day))
+		live := session(u.ID, "live", base, base.Add(30*day))
+		dormant := newUser("dormant-" + uuid.NewString()[:8] + "@example.com")
+		must(t, s.Users.CreateUser(ctx, dormant))
+		only := session(dormant.ID, "only", base.Add(-300*day), base.Add(-270*day))
+
+		before := base.Add(-90 * day)
+		n, err := s.Sessions.DeleteExpiredSessions(ctx, before, 1)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("first batch of one deleted %d", n)
+		}
+		n, err = s.Sessions.DeleteExpiredSessions(ctx, before, 100)
+		must(t, err)
+		if n != 1 {
+			t.Fatalf("second batch deleted %d, want the other of the two expired before the cut", n)
+		}
+		for _, gone := range []auth.Session{old, revoked} {
+			_, err := s.Sessions.FindSessionByID(ctx, gone.ID)
+			wantErr(t, err, auth.ErrNotFound)
+		}
+		for _, kept := range []auth.Session{recent, live, only} {
+			if _, err := s.Sessions.FindSessionByID(ctx, kept.ID); err != nil {
+				t.Errorf("session created %s, expiring %s: %v; want it kept", kept.CreatedAt, kept.ExpiresAt, err)
+			}
+		}
+		anySession, _, err := s.Sessions.DeviceSeen(ctx, dormant.ID, only.Device.Name, netip.MustParsePrefix("203.0.113.0/24"), base)
+		must(t, err)
+		if !anySession {
+			t.Fatal("the dormant user's last session went: their next sign-in would not alert as a new device")
+		}
+		if n, err := s.Sessions.DeleteExpiredSessions(ctx, before, 100); err != nil || n != 0 {
+			t.Fatalf("a third run deleted %d, %v; want nothing left to delete", n, err)
+		}
+	})
 }
 
 func ids(list []auth.Session) []uuid.UUID {
