@@ -33,11 +33,12 @@ func (m *SMTPMailer) deliver(ctx context.Context, msg *mail.Msg) error {
 	if err != nil {
 		return withCause(ctx, fmt.Errorf("connect: %w", err))
 	}
-	if err := client.SendWithSMTPClient(conn, msg); err != nil {
+	// Once the server has taken the message with DATA, nothing that fails
+	// after (go-mail's RSET, our QUIT) may make the job retry and the user get
+	// the email twice.
+	if err := client.SendWithSMTPClient(conn, msg); err != nil && !msg.IsDelivered() {
 		return withCause(ctx, err)
 	}
-	// The server took the message with DATA: a failed QUIT must not make the
-	// job retry and the user get the email twice.
 	_ = client.CloseWithSMTPClient(conn)
 	return nil
 }
@@ -56,6 +57,9 @@ func (m *SMTPMailer) options(timeout time.Duration, dial mail.DialContextFunc) [
 		mail.WithPort(m.server.port),
 		mail.WithTimeout(timeout),
 		mail.WithDialContextFunc(dial),
+		// The connection was just opened: a NOOP to check it is alive would
+		// only cost a round trip.
+		mail.WithoutNoop(),
 		mail.WithTLSConfig(m.server.tlsConfig()),
 	}
 	switch {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/textproto"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,6 +165,70 @@ func TestSMTPMailerOutage(t *testing.T) {
 			t.Fatalf("Send returned after %v, long after the cancel", d)
 		}
 	})
+	t.Run("succeeds when the server hangs up after accepting the message", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t)
+		addr, accepted := hangUpAfterDataAddr(t)
+		m, err := smtpmail.NewSMTP("smtp://"+addr, from, b.renderer)
+		if err != nil {
+			t.Fatalf("NewSMTP: %v", err)
+		}
+		// The server took the message: an error would make the job retry and
+		// the user get the email twice.
+		if err := m.Send(context.Background(), verify); err != nil {
+			t.Fatalf("Send = %v after the server accepted the message", err)
+		}
+		if n := accepted(); n != 1 {
+			t.Fatalf("the server accepted %d messages, want 1", n)
+		}
+	})
+}
+
+// hangUpAfterDataAddr is an SMTP server that accepts one message per
+// connection and hangs up right after saying so, before the client's next
+// command; accepted counts the messages it took.
+func hangUpAfterDataAddr(t *testing.T) (addr string, accepted func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	var n atomic.Int32
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				tp := textproto.NewConn(conn)
+				_ = tp.PrintfLine("220 hangup.example ESMTP")
+				for {
+					line, err := tp.ReadLine()
+					if err != nil {
+						return
+					}
+					switch cmd := strings.ToUpper(strings.Fields(line + " x")[0]); cmd {
+					case "EHLO", "HELO":
+						_ = tp.PrintfLine("250 hangup.example")
+					case "DATA":
+						_ = tp.PrintfLine("354 go ahead")
+						if _, err := tp.ReadDotBytes(); err != nil {
+							return
+						}
+						n.Add(1)
+						_ = tp.PrintfLine("250 queued")
+						return
+					default:
+						_ = tp.PrintfLine("250 ok")
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), func() int { return int(n.Load()) }
 }
 
 // closedAddr is an address where nothing listens.
