@@ -3,12 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -16,17 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
-	"authd/adapters/argon2id"
 	"authd/adapters/memory"
-	"authd/adapters/postgres"
 	"authd/adapters/postgres/pgtest"
-	"authd/adapters/riverqueue"
 	"authd/adapters/smtpmail/smtptest"
-	"authd/core/accounts"
-	"authd/core/auth"
-	"authd/ports"
 )
 
 // emailAppURL is where links in emails point: another host than the API's,
@@ -273,144 +263,6 @@ func TestResendVoidsTheOlderLinkAndIsLimited(t *testing.T) {
 	b.do("POST", "/v1/email/verify", map[string]any{"token": third}).want(t, http.StatusOK)
 }
 
-func TestEmailSurvivesAnSMTPOutage(t *testing.T) {
-	t.Parallel()
-	in, srv := startWithSMTP(t, nil)
-	srv.SetRefusing(true)
-	b := in.browser("Mozilla/5.0")
-	userID := b.signupEmail(t, "patient@example.com")["id"].(string)
-
-	job := `SELECT %s FROM river_job WHERE kind = 'send_email' AND args->>'user_id' = $1 AND args->>'email' = 'verify_email'`
-	eventually(t, "two failed delivery attempts", func() bool {
-		return in.scalar(t, strings.Replace(job, "%s", "coalesce(max(cardinality(errors)), 0)", 1), userID) >= 2
-	})
-	if srv.Count() != 0 {
-		t.Fatal("a refusing server received a message")
-	}
-	srv.SetRefusing(false)
-	m := waitEmail(t, srv, "patient@example.com", subjectVerify)
-	eventually(t, "the job completing", func() bool {
-		return in.scalar(t, strings.Replace(job, "%s", "count(*) FILTER (WHERE state = 'completed')", 1), userID) == 1
-	})
-	if n := in.scalar(t, strings.Replace(job, "%s", "count(*)", 1), userID); n != 1 {
-		t.Fatalf("%d verification jobs, want 1", n)
-	}
-	// The job is done, so nothing more can arrive: exactly one email, and its
-	// link (minted by the attempt that delivered it) works.
-	if n := len(srv.Messages()); n != 1 {
-		t.Fatalf("%d messages after the outage, want exactly 1", n)
-	}
-	b.do("POST", "/v1/email/verify", map[string]any{"token": linkToken(t, m, "/verify-email")}).want(t, http.StatusOK)
-}
-
-func TestPasswordForgotAndReset(t *testing.T) {
-	t.Parallel()
-	in, srv := startWithSMTP(t, nil)
-	laptop := in.browser("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
-	userID := laptop.signupEmail(t, "forgetful@example.com")["id"].(string)
-	verifyToken := linkToken(t, waitEmail(t, srv, "forgetful@example.com", subjectVerify), "/verify-email")
-	phone := in.browser("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)")
-	phone.do("POST", "/v1/login", map[string]any{"email": "forgetful@example.com", "password": emailPassword}).
-		want(t, http.StatusOK)
-
-	anon := in.browser("Mozilla/5.0")
-	anon.do("POST", "/v1/password/forgot", map[string]any{"email": "nobody@example.com"}).want(t, http.StatusAccepted)
-	anon.do("POST", "/v1/password/forgot", map[string]any{"email": " Forgetful@Example.COM"}).want(t, http.StatusAccepted)
-	m := waitEmail(t, srv, "forgetful@example.com", subjectReset)
-	resetToken := linkToken(t, m, "/reset-password")
-	if n := in.scalar(t, `SELECT count(*) FROM river_job WHERE args->>'email' = 'password_reset'`); n != 1 {
-		t.Fatalf("%d reset jobs, want 1: none for the unknown address", n)
-	}
-	if n := in.scalar(t, `SELECT count(*) FROM river_job WHERE args->>'email' = 'password_reset' AND args->>'user_id' = $1`, userID); n != 1 {
-		t.Fatal("the reset job is not the account's")
-	}
-
-	anon.do("POST", "/v1/password/reset", map[string]any{"token": verifyToken, "new_password": "a fresh password 99"}).
-		want(t, http.StatusBadRequest, "invalid_token")
-	anon.do("POST", "/v1/password/reset", map[string]any{"token": resetToken, "new_password": "password"}).
-		want(t, http.StatusBadRequest, "weak_password")
-	r := anon.do("POST", "/v1/password/reset", map[string]any{"token": resetToken, "new_password": "a fresh password 99"}).
-		want(t, http.StatusNoContent)
-	if len(r.Cookies()) != 0 {
-		t.Fatalf("reset set cookies %v: it must not sign in", r.Cookies())
-	}
-	anon.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
-	laptop.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
-	phone.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
-	anon.do("POST", "/v1/password/reset", map[string]any{"token": resetToken, "new_password": "yet another password"}).
-		want(t, http.StatusBadRequest, "invalid_token")
-
-	laptop.do("POST", "/v1/login", map[string]any{"email": "forgetful@example.com", "password": emailPassword}).
-		want(t, http.StatusUnauthorized, "invalid_credentials")
-	user := laptop.do("POST", "/v1/login", map[string]any{"email": "forgetful@example.com", "password": "a fresh password 99"}).
-		want(t, http.StatusOK).json(t)["user"].(map[string]any)
-	if user["email_verified"] != true {
-		t.Fatal("the reset link proved the address, yet it is not verified")
-	}
-	// The verification token survived the failed reset attempt: purposes are
-	// checked before anything is consumed.
-	anon.do("POST", "/v1/email/verify", map[string]any{"token": verifyToken}).want(t, http.StatusOK)
-}
-
-func TestPasswordChangeKeepsOnlyTheCurrentSession(t *testing.T) {
-	t.Parallel()
-	in, _ := startWithSMTP(t, nil)
-	laptop := in.browser("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
-	laptop.signupEmail(t, "changer@example.com")
-	phone := in.browser("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)")
-	phone.do("POST", "/v1/login", map[string]any{"email": "changer@example.com", "password": emailPassword}).
-		want(t, http.StatusOK)
-	laptop.do("POST", "/v1/password/change", map[string]any{"new_password": "short"}).want(t, http.StatusBadRequest, "weak_password")
-	laptop.do("POST", "/v1/password/change", map[string]any{"new_password": "a changed password 7"}).want(t, http.StatusNoContent)
-	laptop.do("GET", "/v1/me", nil).want(t, http.StatusOK)
-	phone.do("GET", "/v1/me", nil).want(t, http.StatusUnauthorized, "unauthenticated")
-	phone.do("POST", "/v1/login", map[string]any{"email": "changer@example.com", "password": "a changed password 7"}).
-		want(t, http.StatusOK)
-}
-
-func TestEmailChange(t *testing.T) {
-	t.Parallel()
-	in, srv := startWithSMTP(t, nil)
-	b := in.browser("Mozilla/5.0")
-	b.signupEmail(t, "old@example.com")
-	in.browser("curl/8.5.0").signupEmail(t, "taken@example.com")
-	oldVerify := linkToken(t, waitEmail(t, srv, "old@example.com", subjectVerify), "/verify-email")
-	in.browser("curl/8.5.0").do("POST", "/v1/password/forgot", map[string]any{"email": "old@example.com"}).
-		want(t, http.StatusAccepted)
-	oldReset := linkToken(t, waitEmail(t, srv, "old@example.com", subjectReset), "/reset-password")
-
-	b.do("POST", "/v1/email/change", map[string]any{"new_email": "TAKEN@example.com"}).want(t, http.StatusConflict, "email_taken")
-	b.do("POST", "/v1/email/change", map[string]any{"new_email": "not an address"}).want(t, http.StatusBadRequest, "invalid_email")
-	b.do("POST", "/v1/email/change", map[string]any{"new_email": "New@Example.com"}).want(t, http.StatusAccepted)
-	m := waitEmail(t, srv, "New@Example.com", subjectChange)
-	if !strings.Contains(m.Text, "New@Example.com") {
-		t.Fatalf("the confirmation does not name the new address:\n%s", m.Text)
-	}
-	token := linkToken(t, m, "/verify-email")
-	if me := b.me(t); me["email"] != "old@example.com" {
-		t.Fatalf("the address changed to %v before the new one was confirmed", me["email"])
-	}
-
-	user := b.do("POST", "/v1/email/verify", map[string]any{"token": token}).want(t, http.StatusOK).json(t)
-	if user["email"] != "New@Example.com" || user["email_verified"] != true {
-		t.Fatalf("after confirming: %v", user)
-	}
-	notice := waitEmail(t, srv, "old@example.com", subjectChanged)
-	if !strings.Contains(notice.Text, "New@Example.com") {
-		t.Fatalf("the notice does not name the new address:\n%s", notice.Text)
-	}
-	b.do("POST", "/v1/email/verify", map[string]any{"token": token}).want(t, http.StatusBadRequest, "invalid_token")
-	// Tokens sent to the old address prove nothing about the new one.
-	b.do("POST", "/v1/email/verify", map[string]any{"token": oldVerify}).want(t, http.StatusBadRequest, "invalid_token")
-	b.do("POST", "/v1/password/reset", map[string]any{"token": oldReset, "new_password": "hijacked password 1"}).
-		want(t, http.StatusBadRequest, "invalid_token")
-
-	in.browser("x").do("POST", "/v1/login", map[string]any{"email": "old@example.com", "password": emailPassword}).
-		want(t, http.StatusUnauthorized, "invalid_credentials")
-	in.browser("x").do("POST", "/v1/login", map[string]any{"email": "new@example.com", "password": emailPassword}).
-		want(t, http.StatusOK)
-}
-
 func TestRequireVerifiedLogin(t *testing.T) {
 	t.Parallel()
 	in, srv := startWithSMTP(t, map[string]string{"AUTHD_REQUIRE_VERIFIED_LOGIN": "true"})
@@ -425,98 +277,6 @@ func TestRequireVerifiedLogin(t *testing.T) {
 	b.do("POST", "/v1/email/verify", map[string]any{"token": token}).want(t, http.StatusOK)
 	b.do("POST", "/v1/login", map[string]any{"email": "strict@example.com", "password": emailPassword}).
 		want(t, http.StatusOK)
-}
-
-// failingStart fails the last step of a signup, after its email job was
-// inserted, to prove the insert rolls back with the rest.
-type failingStart struct{}
-
-var errStartFailed = errors.New("session store down")
-
-func (failingStart) Start(context.Context, uuid.UUID, auth.Client, ...string) (auth.IssuedSession, error) {
-	return auth.IssuedSession{}, errStartFailed
-}
-
-func TestFailedSignupEnqueuesNoEmail(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	t.Run("RolledBackTransactionLeavesNoRiverJob", func(t *testing.T) {
-		t.Parallel()
-		pg := pgtest.New(t)
-		db := postgres.New(pg.Pool)
-		queue, err := riverqueue.New(pg.Pool, riverqueue.Config{Logger: slog.New(slog.DiscardHandler)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		acc := accounts.New(accounts.Deps{Users: postgres.NewUserStore(db), Tx: db, Jobs: queue, Sessions: failingStart{},
-			Clock: systemClock{}, Random: rand.Reader, Hasher: argon2id.New(argon2id.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1)})
-		if _, _, err := acc.Signup(ctx, "doomed@example.com", emailPassword, auth.Client{}); !errors.Is(err, errStartFailed) {
-			t.Fatalf("signup error = %v", err)
-		}
-		in := &instance{db: pg}
-		if n := in.scalar(t, `SELECT (SELECT count(*) FROM river_job) + (SELECT count(*) FROM users)`); n != 0 {
-			t.Fatalf("a failed signup left %d rows in river_job and users", n)
-		}
-		// The same path commits both when nothing fails.
-		err = db.WithinTx(ctx, func(ctx context.Context) error {
-			_, err := queue.Enqueue(ctx, ports.SendEmailJob{UserID: uuid.New(), Email: ports.EmailVerify}, ports.JobOpts{})
-			return err
-		})
-		if err != nil || in.scalar(t, `SELECT count(*) FROM river_job`) != 1 {
-			t.Fatalf("a committed enqueue left no job: %v", err)
-		}
-	})
-	t.Run("TakenEmailLeavesNoRiverJob", func(t *testing.T) {
-		t.Parallel()
-		in := startAuthd(t, nil, "serve", "--no-worker")
-		in.browser("a").signupEmail(t, "once@example.com")
-		in.browser("b").do("POST", "/v1/signup", map[string]any{"email": "ONCE@example.com", "password": emailPassword}).
-			want(t, http.StatusConflict, "email_taken")
-		if n := in.scalar(t, `SELECT count(*) FROM river_job WHERE kind = 'send_email'`); n != 1 {
-			t.Fatalf("%d email jobs, want only the first signup's", n)
-		}
-	})
-}
-
-func TestExpiredTokensAreCleanedUpPeriodically(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	pg := pgtest.New(t)
-	now := time.Now().UTC()
-	uid := uuid.New()
-	_, err := pg.Pool.Exec(ctx, `
-		INSERT INTO users (id, email, created_at, updated_at) VALUES ($1, 'clean@example.com', $2, $2);
-		`, uid, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := []struct {
-		hash    string
-		expires time.Time
-		used    *time.Time
-	}{
-		{"long-expired", now.Add(-48 * time.Hour), nil},
-		{"used", now.Add(time.Hour), &now},
-		{"live", now.Add(time.Hour), nil},
-	}
-	for i, r := range rows {
-		purpose := []string{"verify_email", "password_reset", "email_change"}[i]
-		if _, err := pg.Pool.Exec(ctx, `INSERT INTO email_verifications (id, user_id, token_hash, email, purpose,
-			expires_at, used_at, created_at) VALUES ($1, $2, $3, 'clean@example.com', $4, $5, $6, $7)`,
-			uuid.New(), uid, []byte(r.hash), purpose, r.expires, r.used, now.Add(-72*time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	in := startAuthdOn(t, pg, nil)
-	eventually(t, "a completed cleanup job", func() bool {
-		return in.scalar(t, `SELECT count(*) FROM river_job WHERE kind = 'cleanup_verifications' AND state = 'completed'`) > 0
-	})
-	if n := in.scalar(t, `SELECT count(*) FROM email_verifications WHERE token_hash <> 'live'::bytea`); n != 0 {
-		t.Fatalf("%d stale tokens survived the cleanup", n)
-	}
-	if n := in.scalar(t, `SELECT count(*) FROM email_verifications`); n != 1 {
-		t.Fatal("the cleanup deleted a live token")
-	}
 }
 
 func TestEmailSettings(t *testing.T) {
