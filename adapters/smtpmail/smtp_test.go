@@ -188,13 +188,43 @@ func TestSMTPMailerOutage(t *testing.T) {
 // connection and hangs up right after saying so, before the client's next
 // command; accepted counts the messages it took.
 func hangUpAfterDataAddr(t *testing.T) (addr string, accepted func() int) {
+	var n atomic.Int32
+	addr = serveTCP(t, func(conn net.Conn) {
+		tp := textproto.NewConn(conn)
+		_ = tp.PrintfLine("220 hangup.example ESMTP")
+		for {
+			line, err := tp.ReadLine()
+			if err != nil {
+				return
+			}
+			switch cmd := strings.ToUpper(strings.Fields(line + " x")[0]); cmd {
+			case "EHLO", "HELO":
+				_ = tp.PrintfLine("250 hangup.example")
+			case "DATA":
+				_ = tp.PrintfLine("354 go ahead")
+				if _, err := tp.ReadDotBytes(); err != nil {
+					return
+				}
+				n.Add(1)
+				_ = tp.PrintfLine("250 queued")
+				return
+			default:
+				_ = tp.PrintfLine("250 ok")
+			}
+		}
+	})
+	return addr, func() int { return int(n.Load()) }
+}
+
+// serveTCP listens on loopback until the test ends and serves each
+// connection with handle, closing it after.
+func serveTCP(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
 	t.Cleanup(func() { _ = ln.Close() })
-	var n atomic.Int32
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -203,32 +233,11 @@ func hangUpAfterDataAddr(t *testing.T) (addr string, accepted func() int) {
 			}
 			go func() {
 				defer conn.Close()
-				tp := textproto.NewConn(conn)
-				_ = tp.PrintfLine("220 hangup.example ESMTP")
-				for {
-					line, err := tp.ReadLine()
-					if err != nil {
-						return
-					}
-					switch cmd := strings.ToUpper(strings.Fields(line + " x")[0]); cmd {
-					case "EHLO", "HELO":
-						_ = tp.PrintfLine("250 hangup.example")
-					case "DATA":
-						_ = tp.PrintfLine("354 go ahead")
-						if _, err := tp.ReadDotBytes(); err != nil {
-							return
-						}
-						n.Add(1)
-						_ = tp.PrintfLine("250 queued")
-						return
-					default:
-						_ = tp.PrintfLine("250 ok")
-					}
-				}
+				handle(conn)
 			}()
 		}
 	}()
-	return ln.Addr().String(), func() int { return int(n.Load()) }
+	return ln.Addr().String()
 }
 
 // closedAddr is an address where nothing listens.
@@ -246,24 +255,6 @@ func closedAddr(t *testing.T) string {
 // silentAddr is a server that accepts connections and never answers, as a
 // stalled SMTP server would.
 func silentAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	t.Cleanup(func() { _ = ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			// Read until the client hangs up, which the cancelled Send must do.
-			go func() {
-				_, _ = io.Copy(io.Discard, conn)
-				_ = conn.Close()
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	// Read until the client hangs up, which the cancelled Send must do.
+	return serveTCP(t, func(conn net.Conn) { _, _ = io.Copy(io.Discard, conn) })
 }
