@@ -29,14 +29,10 @@ type eventView struct {
 }
 
 func newEventView(e ports.SecurityEvent) eventView {
-	v := eventView{ID: e.ID.String(), Kind: string(e.Kind), DeviceName: e.DeviceName, CreatedAt: e.CreatedAt.UTC(),
-		Detail: e.Detail}
+	v := eventView{ID: e.ID.String(), Kind: string(e.Kind), IP: ipPtr(e.IP), DeviceName: e.DeviceName,
+		CreatedAt: e.CreatedAt.UTC(), Detail: e.Detail}
 	if v.Detail == nil {
 		v.Detail = map[string]string{}
-	}
-	if e.IP.IsValid() {
-		ip := e.IP.String()
-		v.IP = &ip
 	}
 	return v
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/google/uuid"
@@ -79,6 +80,15 @@ func utcPtr(t *time.Time) *time.Time {
 	return &u
 }
 
+// ipPtr is ip as a JSON string, or null when the address is unknown.
+func ipPtr(ip netip.Addr) *string {
+	if !ip.IsValid() {
+		return nil
+	}
+	s := ip.String()
+	return &s
+}
+
 func newExportView(d ports.UserData, current uuid.UUID) exportView {
 	v := exportView{ExportedAt: d.ExportedAt.UTC(),
 		User:     exportUserView{userView: newUserView(d.User), UpdatedAt: d.User.UpdatedAt.UTC()},
@@ -104,12 +114,8 @@ func newExportView(d ports.UserData, current uuid.UUID) exportView {
 			NewEmail: c.NewEmail, ChangedAt: c.ChangedAt.UTC()})
 	}
 	for _, r := range d.EmailRequests {
-		er := exportEmailRequest{Purpose: string(r.Purpose), CreatedAt: r.CreatedAt.UTC()}
-		if r.IP.IsValid() {
-			ip := r.IP.String()
-			er.IP = &ip
-		}
-		v.EmailRequests = append(v.EmailRequests, er)
+		v.EmailRequests = append(v.EmailRequests, exportEmailRequest{Purpose: string(r.Purpose),
+			IP: ipPtr(r.IP), CreatedAt: r.CreatedAt.UTC()})
 	}
 	if r := d.Deletion; r != nil {
 		v.DeletionRequest = &exportDeletionRequest{ID: r.ID.String(), RequestedAt: r.RequestedAt.UTC(),
