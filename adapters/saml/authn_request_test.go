@@ -1,13 +1,10 @@
 package saml
 
 import (
-	"bytes"
-	"compress/flate"
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
-	"io"
 	"net/url"
 	"strings"
 	"testing"
@@ -129,24 +126,9 @@ func TestAuthnRequest(t *testing.T) {
 // authnRequestXML inflates the SAMLRequest of a redirect URL.
 func authnRequestXML(t *testing.T, redirectURL string) *etree.Element {
 	t.Helper()
-	u, err := url.Parse(redirectURL)
-	if err != nil {
-		t.Fatal(err)
+	root := samltest.DecodeRedirect(t, redirectURL)
+	if root.Tag != "AuthnRequest" {
+		t.Fatalf("root is %s", root.Tag)
 	}
-	deflated, err := base64.StdEncoding.DecodeString(u.Query().Get("SAMLRequest"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(deflated)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(raw); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Root().Tag != "AuthnRequest" {
-		t.Fatalf("root is %s", doc.Root().Tag)
-	}
-	return doc.Root()
+	return root
 }

@@ -178,12 +178,12 @@ func TestTOTPLoginAndStepUp(t *testing.T) {
 	wantStepUp(t, b.do("DELETE", "/v1/mfa/totp", nil), "password", "totp")
 	b.do("POST", "/v1/step-up", map[string]any{"password": "not my password"}).want(t, http.StatusUnauthorized, "invalid_credentials")
 
-	before := b.jarToken(t)
+	before := b.cookie(t)
 	up := b.do("POST", "/v1/step-up", map[string]any{"totp_code": totp.Code(secret, clock.Now())}).want(t, http.StatusOK).json(t)
 	if up["elevated_until"] != clock.Now().Add(10*time.Minute).Format(time.RFC3339) || up["session_token"] != nil {
 		t.Fatalf("step-up = %v, want elevated_until now+10m and the token in the cookie only", up)
 	}
-	if after := b.jarToken(t); after == before {
+	if after := b.cookie(t); after == before {
 		t.Fatal("the step-up did not rotate the session cookie")
 	}
 	stale := in.browser(macChrome)
@@ -342,19 +342,6 @@ func TestEncryptionKey(t *testing.T) {
 			t.Fatalf("AUTHD_STEP_UP_MAX_AGE=0s: %v", err)
 		}
 	})
-}
-
-// jarToken is the session cookie the browser holds.
-func (b *browser) jarToken(t *testing.T) string {
-	t.Helper()
-	req, _ := http.NewRequest("GET", b.in.base, nil)
-	for _, c := range b.c.Jar.Cookies(req.URL) {
-		if c.Name == "authd_session" {
-			return c.Value
-		}
-	}
-	t.Fatal("no session cookie")
-	return ""
 }
 
 func toStrings(v any) []string {

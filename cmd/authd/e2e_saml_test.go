@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"io"
 	"net/http"
 	"net/url"
@@ -215,19 +212,7 @@ func authnRequest(t *testing.T, redirect string) *etree.Element {
 	if q.Get("SigAlg") != "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" || q.Get("Signature") == "" {
 		t.Fatalf("the AuthnRequest is not signed with rsa-sha256: SigAlg %q", q.Get("SigAlg"))
 	}
-	deflated, err := base64.StdEncoding.DecodeString(q.Get("SAMLRequest"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(deflated)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(raw); err != nil {
-		t.Fatal(err)
-	}
-	return doc.Root()
+	return samltest.DecodeRedirect(t, redirect)
 }
 
 var alice = samltest.User{NameID: "alice-7f3a", Email: "alice@corp.example"}

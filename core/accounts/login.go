@@ -30,7 +30,7 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 	if err != nil && !errors.Is(err, auth.ErrNotFound) {
 		return auth.User{}, auth.IssuedSession{}, fmt.Errorf("accounts: login: %w", err)
 	}
-	claimed := false // an attempt is claimed and not yet settled
+	claimed := false // an attempt is claimed: settled below
 	if u.ID != uuid.Nil && s.d.Lockout != nil {
 		// Claimed before the password is looked at: a refusal says nothing
 		// about the guess, and concurrent guesses each count.
@@ -43,8 +43,10 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 		default:
 			claimed = true
 			id := u.ID
+			// A sign-in (the one nil error) resets the run in its session's
+			// transaction; every other outcome is settled here.
 			defer func() {
-				if claimed {
+				if err != nil {
 					err = s.settle(ctx, id, err)
 				}
 			}()
@@ -100,7 +102,6 @@ func (s *Service) Login(ctx context.Context, email, password string, c auth.Clie
 	if err != nil {
 		return auth.User{}, auth.IssuedSession{}, err
 	}
-	claimed = false // settled by that commit
 	return u, issued, nil
 }
 
